@@ -1,0 +1,3 @@
+from acucli.cli import main
+
+main()

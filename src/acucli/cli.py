@@ -1,0 +1,534 @@
+"""The `acu` command: parses arguments, asks the core, hands the result to
+output. Nothing else lives here."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, List, Optional
+
+import typer
+
+from acucli import __version__
+from acucli.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_FOUND,
+    AcuError,
+    DataError,
+    NotFound,
+)
+
+HELP = """\
+Offline reference for acupuncture points, Chinese herbs and the conditions they are used for.
+
+[b]Examples[/b]
+
+  acu point KI3                      one card (also: taixi, Tàixī, 太溪, K3, "Kidney 3")
+  acu points --condition osteoporosis --pregnant
+  acu points --meridian BL --format tsv | cut -f1,3
+  acu points --category back-shu
+  acu condition "chronic low back pain"
+  acu herb du zhong                  (also: duzhong, 杜仲, "Eucommiae Cortex")
+  acu search "lumbar sprain"
+  acu quiz --meridian KI -n 10       acu study
+
+[b]Output[/b]: a table on a terminal, TSV with a header in a pipe;
+--format table|tsv|csv|json|jsonl|yaml|markdown, --fields to pick columns.
+NO_COLOR, FORCE_COLOR, --no-color and COLUMNS are honoured.
+
+[b]Exit codes[/b]: 0 results; 1 nothing found (with suggestions on stderr);
+2 usage or data error; 3 internal error (a bug); 130 interrupted.
+
+[b]Files[/b]: ACU_HOME (progress, overlays in ACU_HOME/data), ACU_CACHE_DIR, ACU_DATA_PATH.
+"""
+
+app = typer.Typer(
+    help=HELP,
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+# ----------------------------------------------------------- shared options
+
+
+def _complete(kind: str):
+    def complete(incomplete: str):
+        try:
+            from acucli import completion
+
+            return completion.candidates(kind, incomplete)
+        except AcuError:
+            return []
+
+    return complete
+
+
+FormatOpt = Annotated[
+    Optional[str],
+    typer.Option("--format", "-f", help="table|tsv|csv|json|jsonl|yaml|markdown (default: table on a terminal, tsv otherwise)",
+                 autocompletion=lambda: ["table", "tsv", "csv", "json", "jsonl", "yaml", "markdown"]),
+]
+FieldsOpt = Annotated[Optional[str], typer.Option("--fields", help="Comma-separated columns (or JSON keys), in order.")]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR=1).")]
+PregnantOpt = Annotated[bool, typer.Option("--pregnant", help="Mark points traditionally cautioned in pregnancy, with the reason.")]
+BleedingOpt = Annotated[bool, typer.Option("--bleeding-risk", help="Mark bleeding and deep-vessel points (anticoagulants, bleeding disorders).")]
+PacemakerOpt = Annotated[bool, typer.Option("--pacemaker", help="Warn against electroacupuncture.")]
+OmitOpt = Annotated[bool, typer.Option("--omit-cautioned", help="With a patient flag: leave marked points out instead of marking them.")]
+MeridianOpt = Annotated[Optional[str], typer.Option("--meridian", "-m", help="Channel code or name: KI, UB, SJ, Liver, Ren ...", autocompletion=_complete("meridian"))]
+ConditionOpt = Annotated[Optional[str], typer.Option("--condition", "-c", help="A condition id or name (acu conditions lists them).", autocompletion=_complete("condition"))]
+
+
+def _context(pregnant, bleeding, pacemaker, omit=False):
+    from acucli.query import Context
+
+    return Context(pregnant=pregnant, bleeding_risk=bleeding, pacemaker=pacemaker, omit=omit)
+
+
+def _notes(notes) -> None:
+    from acucli.output import say
+
+    for n in notes:
+        say(f"acu: {n}")
+
+
+def _kb():
+    from acucli import kb
+
+    return kb.load()
+
+
+def _rows(answer, fmt, fields, no_color, title=None, empty="nothing matches") -> None:
+    from acucli import output
+
+    _notes(answer.notes)
+    if not answer.items:
+        raise NotFound(empty)
+    output.emit_rows(answer.items, output.choose_format(fmt), fields, title=title,
+                     style=output.Style(no_color))
+
+
+# ------------------------------------------------------------------ points
+
+
+@app.command("point")
+def point_cmd(
+    query: Annotated[List[str], typer.Argument(help="Codes or names: KI3 taixi 太溪 'Kidney 3' ...", autocompletion=_complete("point"))],
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+    pregnant: PregnantOpt = False,
+    bleeding_risk: BleedingOpt = False,
+    pacemaker: PacemakerOpt = False,
+):
+    """One card per point: names, location, needling, categories, actions, cautions."""
+    from acucli import output, query as q
+
+    kb = _kb()
+    queries = _split_queries(query)
+    answer = q.find_points(kb, queries)
+    ctx = _context(pregnant, bleeding_risk, pacemaker)
+    _notes(answer.notes)
+    f = output.choose_format(fmt)
+    if answer.ambiguous:
+        rows = [q.point_row(kb, p, ctx) for p in answer.items]
+        output.emit_rows(rows, f, fields, title="Which point?", style=output.Style(no_color))
+        raise typer.Exit(EXIT_NOT_FOUND)
+    details = [q.point_detail(kb, p, ctx) for p in answer.items]
+    if ctx.active:
+        _notes(q.context_notes(kb, ctx))
+    cards = []
+    if f in ("table", "markdown"):
+        from acucli.cards import point_card
+
+        cards = [point_card(d, kb.safety.get("no_data", "")) for d in details]
+    output.emit_cards(details, cards, f, fields, flat_columns=POINT_CARD_COLUMNS,
+                      flatten=_flat_point, style=output.Style(no_color))
+
+
+POINT_CARD_COLUMNS = [
+    "code", "pinyin", "hanzi", "hanzi_traditional", "english", "channel", "number", "regions",
+    "location", "locating", "needling", "moxibustion", "categories", "actions", "indications",
+    "cautions", "notes", "sources",
+]
+
+
+def _flat_point(d: dict) -> dict:
+    return {
+        **{k: d[k] for k in ("code", "pinyin", "hanzi", "hanzi_traditional", "english", "channel",
+                             "number", "regions", "location", "locating", "actions", "indications",
+                             "sources")},
+        "needling": d["needling_summary"],
+        "moxibustion": d["needling"].get("moxibustion"),
+        "categories": d["category_labels"],
+        "cautions": [f"{c['kind']}: {c['text']}" for c in d["cautions"]]
+        + [f"{w['flag']}: {w['text']}" for w in d.get("warnings", [])],
+        "notes": d.get("notes", []),
+    }
+
+
+def _split_queries(words: list[str]) -> list[str]:
+    """`acu point zu san li` is one name; `acu point KI3 ST36` is two points."""
+    from acucli.resolve import resolver
+
+    words = [w for w in words]
+    if len(words) > 1:
+        r = resolver(_kb())
+        if not all(r.parse_code(w)[0] for w in words):
+            joined = " ".join(words)
+            if r.point(joined).records:
+                return [joined]
+    return words
+
+
+@app.command("points")
+def points_cmd(
+    meridian: MeridianOpt = None,
+    region: Annotated[Optional[str], typer.Option("--region", "-r", help="Body region: lower-back, knee, hand ...", autocompletion=_complete("region"))] = None,
+    category: Annotated[Optional[str], typer.Option("--category", help="back-shu, yuan-source, he-sea, hui-meeting:bone ...", autocompletion=_complete("category"))] = None,
+    condition: ConditionOpt = None,
+    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Words that must all appear (name, location, actions, indications).")] = None,
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+    pregnant: PregnantOpt = False,
+    bleeding_risk: BleedingOpt = False,
+    pacemaker: PacemakerOpt = False,
+    omit_cautioned: OmitOpt = False,
+):
+    """List points; filters combine (AND)."""
+    from acucli import query as q
+
+    answer = q.list_points(_kb(), meridian, region, category, condition, search,
+                           _context(pregnant, bleeding_risk, pacemaker, omit_cautioned))
+    title = f"Points for {condition}" if condition else "Points"
+    _rows(answer, fmt, fields, no_color, title=title, empty="no points match these filters")
+
+
+@app.command("meridians")
+def meridians_cmd(fmt: FormatOpt = None, fields: FieldsOpt = None, no_color: NoColorOpt = False):
+    """The channels and vessels, with point counts."""
+    from acucli import query as q
+
+    _rows(q.Answer(q.meridian_rows(_kb()), []), fmt, fields, no_color, title="Meridians")
+
+
+@app.command("meridian")
+def meridian_cmd(
+    code: Annotated[str, typer.Argument(help="KI, UB, SJ, Liver, Du Mai ...", autocompletion=_complete("meridian"))],
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+):
+    """One channel and its points in order."""
+    from acucli import output, query as q
+
+    m, rows = q.meridian_detail(_kb(), code)
+    f = output.choose_format(fmt)
+    if f == "table" and not fields:
+        from acucli.cards import meridian_card
+
+        output.emit_cards([m], [meridian_card(m, rows)], f, style=output.Style(no_color))
+    elif f in ("json", "yaml") and not fields:
+        output.emit_cards([{**m, "points": rows}], [], f)
+    else:
+        output.emit_rows(rows, f, fields, title=f"{m['code']} {m['english']}", style=output.Style(no_color))
+
+
+# -------------------------------------------------------------- conditions
+
+
+@app.command("conditions")
+def conditions_cmd(fmt: FormatOpt = None, fields: FieldsOpt = None, no_color: NoColorOpt = False):
+    """Conditions with evidence grade and core points."""
+    from acucli import query as q
+
+    _rows(q.Answer(q.condition_rows(_kb()), []), fmt, fields, no_color, title="Conditions",
+          empty="no conditions in the data")
+
+
+@app.command("condition")
+def condition_cmd(
+    name: Annotated[List[str], typer.Argument(help="Id or name: osteoporosis, LBP, 腰痛 ...", autocompletion=_complete("condition"))],
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+    pregnant: PregnantOpt = False,
+    bleeding_risk: BleedingOpt = False,
+    pacemaker: PacemakerOpt = False,
+):
+    """The full condition card: points, evidence, guidelines, red flags, claims."""
+    from acucli import output, query as q
+
+    kb = _kb()
+    ctx = _context(pregnant, bleeding_risk, pacemaker)
+    d = q.condition_detail(kb, " ".join(name), ctx)
+    f = output.choose_format(fmt)
+    cards = []
+    if f in ("table", "markdown"):
+        from acucli.cards import condition_card
+
+        cards = [condition_card(d)]
+    elif ctx.active:
+        _notes(d["context"]["notes"])
+    output.emit_cards([d], cards, f, fields, flat_columns=CONDITION_CARD_COLUMNS,
+                      flatten=_flat_condition, style=output.Style(no_color))
+
+
+CONDITION_CARD_COLUMNS = ["id", "name", "grade", "summary", "points", "red_flags", "guidelines", "sources"]
+
+
+def _flat_condition(d: dict) -> dict:
+    return {
+        "id": d["id"], "name": d["name"], "grade": d["evidence"].get("grade"),
+        "summary": d["summary"],
+        "points": [f"{i['code']} ({i['role']}, {i['status']})" for i in d["prescription"]],
+        "red_flags": [r["text"] for r in d["red_flags"]],
+        "guidelines": [f"{g['body']}: {g['position']}" for g in d["guidelines"]],
+        "sources": d["sources"],
+    }
+
+
+# ------------------------------------------------------------------- herbs
+
+
+@app.command("herb")
+def herb_cmd(
+    name: Annotated[List[str], typer.Argument(help="du zhong, duzhong, 杜仲, 'Eucommiae Cortex', fo-ti ...", autocompletion=_complete("herb"))],
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+):
+    """One herb card; an ambiguous name lists the candidates with their safety."""
+    from acucli import output, query as q
+
+    kb = _kb()
+    answer = q.find_herbs(kb, [" ".join(name)])
+    _notes(answer.notes)
+    f = output.choose_format(fmt)
+    if answer.ambiguous:
+        output.emit_rows([q.herb_row(h) for h in answer.items], f, fields, title="Which herb?",
+                         style=output.Style(no_color))
+        raise typer.Exit(EXIT_NOT_FOUND)
+    details = [q.herb_detail(kb, h) for h in answer.items]
+    cards = []
+    if f in ("table", "markdown"):
+        from acucli.cards import herb_card
+
+        cards = [herb_card(d, kb.safety.get("no_data", "")) for d in details]
+    output.emit_cards(details, cards, f, fields, flat_columns=HERB_CARD_COLUMNS, flatten=_flat_herb,
+                      style=output.Style(no_color))
+
+
+HERB_CARD_COLUMNS = ["id", "pinyin", "hanzi", "latin", "english", "status", "category", "nature",
+                     "flavors", "channels", "dose_g", "safety", "cautions", "interactions", "actions"]
+
+
+def _flat_herb(d: dict) -> dict:
+    return {
+        **{k: d[k] for k in ("id", "pinyin", "hanzi", "latin", "english", "status", "category",
+                             "nature", "flavors", "channels", "safety", "actions")},
+        "dose_g": f"{d['dose_g'][0]:g}-{d['dose_g'][1]:g}" if d["dose_g"] else "",
+        "cautions": [f"{c['kind']}: {c['text']}" for c in d["cautions"]],
+        "interactions": [f"{i['drug']}: {i['text']}" for i in d["interactions"]],
+    }
+
+
+@app.command("herbs")
+def herbs_cmd(
+    category: Annotated[Optional[str], typer.Option("--category", help="tonifying, heat-clearing, ...", autocompletion=_complete("herb-category"))] = None,
+    nature: Annotated[Optional[str], typer.Option("--nature", help="cold, cool, neutral, warm, hot")] = None,
+    flavor: Annotated[Optional[str], typer.Option("--flavor", "--flavour", help="sour, bitter, sweet, acrid, salty, bland, astringent")] = None,
+    channel: Annotated[Optional[str], typer.Option("--channel", help="Channel entered: KI, LR ...")] = None,
+    condition: ConditionOpt = None,
+    caution: Annotated[Optional[str], typer.Option("--caution", help="pregnancy, toxic, hepatotoxicity, banned, conservation ...")] = None,
+    interacts: Annotated[Optional[str], typer.Option("--interacts", help="warfarin, anticoagulants, diuretics ...")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Words that must all appear.")] = None,
+    include_banned: Annotated[bool, typer.Option("--include-banned", help="Also list banned and prohibited items.")] = False,
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+):
+    """List herbs; filters combine (AND). Safety is a column of its own."""
+    from acucli import query as q
+
+    answer = q.list_herbs(_kb(), category, nature, flavor, channel, condition, caution, interacts,
+                          search, include_banned)
+    _rows(answer, fmt, fields, no_color, title="Herbs", empty="no herbs match these filters")
+
+
+# ------------------------------------------------------------------ search
+
+
+@app.command("search")
+def search_cmd(
+    text: Annotated[List[str], typer.Argument(help="Words to look for in points, conditions and herbs.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many results.")] = 30,
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+):
+    """Ranked search over every record, for when you don't know the code or name."""
+    from acucli import query as q
+
+    answer = q.search_all(_kb(), " ".join(text), limit)
+    _rows(answer, fmt, fields, no_color, title="Search", empty=f"nothing matches {' '.join(text)!r}")
+
+
+# ------------------------------------------------------------- data files
+
+
+@app.command("validate")
+def validate_cmd(
+    paths: Annotated[Optional[List[str]], typer.Argument(help="YAML files to check (default: bundled data and overlays).")] = None,
+):
+    """Check data files; every problem is reported as file:line: message (exit 2 if any)."""
+    from acucli import datacheck
+
+    problems, summary = datacheck.validate_paths(paths or [])
+    _report_problems(problems)
+    print(summary)
+
+
+def _report_problems(problems) -> None:
+    if problems:
+        raise DataError(problems)
+
+
+@app.command("sources")
+def sources_cmd(fmt: FormatOpt = None, fields: FieldsOpt = None, no_color: NoColorOpt = False):
+    """Which data files were loaded, and the cache in use."""
+    from acucli import query as q
+
+    kb = _kb()
+    rows = []
+    for f in kb.section("files"):
+        rows.append({"path": f["path"], "kind": "bundled" if f["bundled"] else "overlay",
+                     "records": ", ".join(f"{k} {v}" for k, v in f["records"].items())})
+    _notes([f"cache: {kb.meta.get('cache')}"])
+    _rows(q.Answer(rows, []), fmt, fields, no_color, title="Data files")
+
+
+@app.command("references")
+def references_cmd(fmt: FormatOpt = None, fields: FieldsOpt = None, no_color: NoColorOpt = False):
+    """Every source the data cites, by id."""
+    from acucli import query as q
+
+    rows = [{"id": r["id"], "kind": r["kind"], "citation": r["citation"],
+             "doi": r.get("doi", ""), "pmid": r.get("pmid", ""), "cochrane": r.get("cochrane", "")}
+            for r in _kb().references]
+    _rows(q.Answer(rows, []), fmt, fields, no_color, title="References")
+
+
+# -------------------------------------------------------------------- study
+
+
+def _study():
+    from acucli.study import commands
+
+    return commands
+
+
+def version_callback(value: bool):
+    if value:
+        print(f"acu {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", "-V", callback=version_callback, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+):
+    pass
+
+
+def _register_study() -> None:
+    try:
+        from acucli.study.commands import register
+    except ImportError:  # pragma: no cover - study package is part of the wheel
+        return
+    register(app)
+
+
+_register_study()
+
+
+# ----------------------------------------------------------------- the edge
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: the one place errors become exit codes."""
+    import os
+
+    from typer import Abort, Exit
+    from typer._click.exceptions import ClickException
+
+    _setup_streams()
+    args = sys.argv[1:] if argv is None else argv
+    code = 0
+    try:
+        command = typer.main.get_command(app)
+        rv = command.main(args=args, prog_name="acu", standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0
+    except Exit as exc:
+        code = exc.exit_code
+    except ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except AcuError as exc:
+        _error(exc)
+        code = exc.code
+    except (KeyboardInterrupt, Abort):
+        sys.stderr.write("\nacu: interrupted\n")
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        code = 0
+    except RecursionError:
+        sys.stderr.write("acu: input nested too deeply\n")
+        code = 2
+    except Exception as exc:  # the last line of defence: no traceback for users
+        if os.environ.get("ACU_DEBUG"):
+            raise
+        sys.stderr.write(f"acu: internal error: {type(exc).__name__}: {exc}\n"
+                         "acu: this is a bug; set ACU_DEBUG=1 to see the traceback\n")
+        code = EXIT_INTERNAL
+    _flush_quietly()
+    sys.exit(code)
+
+
+def _error(exc: AcuError) -> None:
+    from acucli.text import clean
+
+    if isinstance(exc, DataError) and exc.problems:
+        for p in exc.problems:
+            sys.stderr.write(clean(str(p)) + "\n")
+        sys.stderr.write(f"acu: {len(exc.problems)} problem(s) in the data\n")
+    else:
+        sys.stderr.write(f"acu: {clean(exc.message)}\n")
+    for h in exc.hints:
+        sys.stderr.write(f"acu: {clean(h)}\n")
+
+
+def _setup_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):
+            continue
+
+
+def _flush_quietly() -> None:
+    """After a closed pipe, flushing stdout would fail again at exit: point it at devnull."""
+    import os
+
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError, OSError):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            return

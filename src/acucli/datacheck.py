@@ -1,0 +1,52 @@
+"""`acu validate`: the loader's own validation, on bundled data, overlays or any file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from acucli.errors import DataError
+
+
+def validate_paths(paths: list[str]) -> tuple[list, str]:
+    """All problems in the given files (or in everything acu loads), and a summary."""
+    from acucli import kb as kbmod
+    from acucli.validate import Problem
+
+    if not paths:
+        files, problems = kbmod.data_files()
+        if problems:
+            return problems, ""
+        try:
+            data = kbmod.build(files)
+        except DataError as exc:
+            return exc.problems, ""
+        n = sum(len(data[k]) for k in kbmod.KEYS)
+        return [], f"ok: {len(files)} files, {n} records"
+    # Standalone files are checked against the bundled data (so an overlay may
+    # cite a reference or note a point that the bundled files define).
+    bundled = [kbmod.SourceFile(kbmod.bundled_data_dir() / f"{n}.yaml", True) for n in kbmod.BUNDLED]
+    bundled = [f for f in bundled if f.path.exists()]
+    extra = []
+    problems = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            extra += [kbmod.SourceFile(e, False) for e in sorted(path.iterdir())
+                      if e.suffix in (".yaml", ".yml") and e.is_file()]
+        elif path.exists():
+            extra.append(kbmod.SourceFile(path, False))
+        else:
+            problems.append(Problem(p, 0, "no such file"))
+    resolved = {f.path.resolve() for f in bundled}
+    extra = [f for f in extra if f.path.resolve() not in resolved] if extra else []
+    if any(Path(p).resolve() in resolved for p in paths):
+        bundled = bundled  # a bundled file named explicitly is still checked, once
+    try:
+        data = kbmod.build(bundled + extra)
+    except DataError as exc:
+        problems += exc.problems
+        return problems, ""
+    if problems:
+        return problems, ""
+    n = sum(len(data[k]) for k in kbmod.KEYS)
+    return [], f"ok: {len(bundled) + len(extra)} files, {n} records"

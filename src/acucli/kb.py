@@ -1,0 +1,375 @@
+"""The knowledge base: bundled data plus the user's overlays, validated once
+and cached as JSON.
+
+Warm path: stat the YAML files, compare with the cache header, read only the
+sections a command asks for. No yaml import, no validation. Cold path (first
+run, or any file changed): parse, validate, cross-check, write the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from acucli import __version__
+from acucli.errors import DataError
+from acucli.paths import bundled_data_dir, cache_dir, overlay_paths
+
+CACHE_FORMAT = 3
+# Bundled files in load order: references first, so everything can cite them.
+BUNDLED = ("references", "meridians", "points", "herbs", "conditions", "safety")
+SECTIONS = ("references", "meridians", "points", "herbs", "conditions", "safety", "notes", "files")
+KEYS = {"references": "id", "meridians": "code", "points": "code", "herbs": "id", "conditions": "id"}
+
+
+class SourceFile:
+    def __init__(self, path: Path, bundled: bool):
+        self.path = path
+        self.bundled = bundled
+
+    def stat_key(self):
+        st = self.path.stat()
+        return [str(self.path), st.st_size, st.st_mtime_ns]
+
+
+def data_files() -> tuple[list[SourceFile], list]:
+    """Every YAML file acu reads, bundled first; problems for unreadable overlay paths."""
+    from acucli.validate import Problem
+
+    problems = []
+    base = bundled_data_dir()
+    files = [SourceFile(base / f"{name}.yaml", True) for name in BUNDLED if (base / f"{name}.yaml").exists()]
+    for p in overlay_paths():
+        try:
+            if p.is_dir():
+                try:
+                    entries = sorted(p.iterdir())
+                except OSError as exc:
+                    problems.append(Problem(str(p), 0, f"cannot read directory: {exc.strerror or exc}"))
+                    continue
+                files += [SourceFile(e, False) for e in entries
+                          if e.suffix in (".yaml", ".yml") and e.is_file()]
+            elif p.is_file():
+                files.append(SourceFile(p, False))
+            elif p.exists():
+                problems.append(Problem(str(p), 0, "not a file or directory"))
+        except OSError as exc:
+            problems.append(Problem(str(p), 0, f"cannot read: {exc.strerror or exc}"))
+    return files, problems
+
+
+def _cache_path() -> Path:
+    return cache_dir() / f"kb-{__version__}-f{CACHE_FORMAT}.json"
+
+
+def _hash_files(files: list[SourceFile]) -> str:
+    h = hashlib.sha256(__version__.encode())
+    for f in files:
+        h.update(str(f.path).encode() + b"\0")
+        h.update(f.path.read_bytes())
+    return h.hexdigest()
+
+
+class KB:
+    """Read access to records. Sections load on first use."""
+
+    def __init__(self, sections: dict | None = None, reader=None, meta: dict | None = None):
+        self._sections = dict(sections or {})
+        self._reader = reader
+        self.meta = meta or {}
+        self._by_key: dict[str, dict] = {}
+
+    def section(self, name: str):
+        if name not in self._sections:
+            self._sections[name] = self._reader(name) if self._reader else ([] if name != "safety" else {})
+        return self._sections[name]
+
+    @property
+    def points(self) -> list[dict]:
+        return self.section("points")
+
+    @property
+    def meridians(self) -> list[dict]:
+        return self.section("meridians")
+
+    @property
+    def herbs(self) -> list[dict]:
+        return self.section("herbs")
+
+    @property
+    def conditions(self) -> list[dict]:
+        return self.section("conditions")
+
+    @property
+    def references(self) -> list[dict]:
+        return self.section("references")
+
+    @property
+    def safety(self) -> dict:
+        return self.section("safety")
+
+    def by_key(self, kind: str) -> dict:
+        if kind not in self._by_key:
+            key = KEYS[kind]
+            self._by_key[kind] = {r[key]: r for r in self.section(kind)}
+        return self._by_key[kind]
+
+    def get(self, kind: str, key: str) -> dict | None:
+        return self.by_key(kind).get(key)
+
+    def notes_for(self, kind: str, key: str) -> list[dict]:
+        return [n for n in self.section("notes") if n["kind"] == kind and n["target"] == key]
+
+    def reference(self, ref_id: str) -> dict | None:
+        return self.by_key("references").get(ref_id)
+
+
+# ------------------------------------------------------------------ build
+
+
+def build(files: list[SourceFile]) -> dict:
+    """Parse, validate, merge overlays and cross-check. Raises DataError."""
+    from acucli.validate import Problem, cross_check, load_and_validate, point, validate_document
+    from acucli.yamlio import YamlProblem, load_file
+
+    problems: list = []
+    merged: dict = {k: [] for k in KEYS}
+    merged["safety"] = {}
+    merged["notes"] = []
+    merged["shared_aliases"] = []
+    index: dict = {k: {} for k in KEYS}
+    names: dict = {k: {} for k in KEYS}
+    file_info = []
+    for f in files:
+        shown = str(f.path)
+        if not f.bundled:
+            # Overlays may extend bundled records: merge raw fields, then validate.
+            try:
+                doc = load_file(f.path)
+            except YamlProblem as exc:
+                problems.append(Problem(shown, exc.line, exc.message))
+                continue
+            doc = _apply_extends(doc, index, shown, problems)
+            recs, probs = validate_document(doc, shown)
+        else:
+            recs, probs = load_and_validate(f.path, shown)
+        problems += probs
+        counts = {}
+        for kind, items in recs.items():
+            if kind == "safety":
+                merged["safety"].update(items)
+                continue
+            if kind in ("notes", "shared_aliases"):
+                merged[kind] += items
+                counts[kind] = len(items)
+                continue
+            counts[kind] = len(items)
+            key = KEYS[kind]
+            for rec in items:
+                k = rec[key]
+                rec["_bundled"] = f.bundled
+                if k in index[kind]:
+                    old = index[kind][k]
+                    if rec.pop("_extends", False) and not f.bundled:
+                        merged[kind][merged[kind].index(old)] = rec
+                        index[kind][k] = rec
+                        continue
+                    problems.append(_clash(rec, old, f"{kind[:-1]} {k!r}"))
+                    continue
+                name_key = _name_key(kind, rec)
+                if name_key and name_key in names[kind] and not rec.get("_extends"):
+                    old = names[kind][name_key]
+                    if old.get("_bundled") != rec["_bundled"] or not f.bundled:
+                        problems.append(_clash(rec, old, f"{kind[:-1]} name {name_key!r}"))
+                        continue
+                rec.pop("_extends", None)
+                index[kind][k] = rec
+                if name_key:
+                    names[kind].setdefault(name_key, rec)
+                merged[kind].append(rec)
+        file_info.append({"path": shown, "bundled": f.bundled, "records": counts})
+    if not problems:
+        problems += cross_check(merged)
+    if problems:
+        raise DataError(problems)
+    merged["files"] = file_info
+    del merged["shared_aliases"]
+    return merged
+
+
+def _name_key(kind: str, rec: dict) -> str | None:
+    from acucli.text import fold_tones
+
+    if kind == "points":
+        return fold_tones(rec["pinyin"]) + "|" + rec["hanzi"]
+    if kind == "herbs":
+        return rec["hanzi"] + "|" + rec["latin"].casefold()
+    if kind == "conditions":
+        return rec["name"].casefold()
+    return None
+
+
+def _clash(rec: dict, old: dict, what: str):
+    from acucli.validate import Problem
+
+    file, _, line = rec["_origin"].rpartition(":")
+    return Problem(
+        file, int(line) if line.isdigit() else 0,
+        f"{what} is already defined at {old['_origin']}; "
+        "add 'extends: true' to change that record, or use a new code or name",
+    )
+
+
+def _apply_extends(doc, index: dict, shown: str, problems: list):
+    """Fill the fields an overlay record leaves out from the record it extends."""
+    from acucli.validate import Problem
+    from acucli.yamlio import LINE, LINES
+
+    if not isinstance(doc, dict):
+        return doc
+    for kind, key in KEYS.items():
+        items = doc.get(kind)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or item.get("extends") is not True:
+                continue
+            base = index[kind].get(item.get(key))
+            if base is None:
+                problems.append(Problem(shown, item.get(LINE, 0),
+                                        f"{kind[:-1]} {item.get(key)!r} says 'extends: true' "
+                                        "but no loaded record has that key"))
+                continue
+            raw = _to_raw(kind, base)
+            raw.update({k: v for k, v in item.items()})
+            raw[LINES] = {**{k: item.get(LINE, 0) for k in raw}, **item.get(LINES, {})}
+            items[i] = raw
+    return doc
+
+
+def _to_raw(kind: str, rec: dict) -> dict:
+    """A validated record back in input form, so it can be validated again."""
+    raw = {k: v for k, v in rec.items() if not k.startswith("_")}
+    if kind == "points":
+        raw["categories"] = [c["name"] if c["value"] is None else {c["name"]: c["value"]}
+                             for c in rec["categories"]]
+    for k, v in list(raw.items()):
+        if isinstance(v, list):
+            raw[k] = [{kk: vv for kk, vv in x.items() if not kk.startswith("_") and vv is not None}
+                      if isinstance(x, dict) else x for x in v]
+        elif isinstance(v, dict):
+            raw[k] = {kk: vv for kk, vv in v.items() if vv is not None}
+    return {k: v for k, v in raw.items() if v is not None}
+
+
+# ------------------------------------------------------------------ cache
+
+
+def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> None:
+    blobs = {name: json.dumps(data.get(name, []), ensure_ascii=False, separators=(",", ":")).encode()
+             for name in SECTIONS}
+    offsets, pos = {}, 0
+    for name in SECTIONS:
+        offsets[name] = [pos, len(blobs[name])]
+        pos += len(blobs[name])
+    header = json.dumps({"format": CACHE_FORMAT, "version": __version__, "manifest": manifest,
+                         "digest": digest, "sections": offsets}).encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(header + b"\n")
+        for name in SECTIONS:
+            fh.write(blobs[name])
+    os.replace(tmp, path)
+
+
+class _CacheReader:
+    def __init__(self, path: Path, start: int, sections: dict):
+        self.path, self.start, self.sections = path, start, sections
+
+    def __call__(self, name: str):
+        off, length = self.sections[name]
+        with open(self.path, "rb") as fh:
+            fh.seek(self.start + off)
+            blob = fh.read(length)
+        if len(blob) != length:
+            raise DataError([], f"{self.path}: cache truncated; run the command again")
+        return json.loads(blob)
+
+
+def _read_header(path: Path):
+    try:
+        with open(path, "rb") as fh:
+            line = fh.readline(1 << 22)
+            header = json.loads(line)
+            if header.get("format") != CACHE_FORMAT or header.get("version") != __version__:
+                return None
+            size = os.fstat(fh.fileno()).st_size
+        total = sum(length for _, length in header["sections"].values())
+        if size != len(line) + total:
+            return None  # truncated or padded: never trusted
+        return header, len(line)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+_KB: KB | None = None
+
+
+def load(use_cache: bool = True) -> KB:
+    """The knowledge base for this process (bundled data + overlays)."""
+    global _KB
+    if _KB is not None:
+        return _KB
+    files, problems = data_files()
+    if problems:
+        raise DataError(problems)
+    try:
+        manifest = [f.stat_key() for f in files]
+    except OSError as exc:
+        raise DataError([], f"{exc.filename}: cannot read: {exc.strerror}") from None
+    path = _cache_path()
+    if use_cache:
+        found = _read_header(path)
+        if found:
+            header, start = found
+            if header["manifest"] == manifest:
+                _KB = KB(reader=_CacheReader(path, start, header["sections"]),
+                         meta={"cache": str(path), "cache_used": True})
+                return _KB
+            # Files touched but maybe not changed: compare content hashes.
+            try:
+                digest = _hash_files(files)
+            except OSError:
+                digest = None
+            if digest and digest == header.get("digest"):
+                reader = _CacheReader(path, start, header["sections"])
+                data = {name: reader(name) for name in SECTIONS}
+                _try_write(path, manifest, digest, data)
+                _KB = KB(sections=data, meta={"cache": str(path), "cache_used": True})
+                return _KB
+    data = build(files)
+    try:
+        digest = _hash_files(files)
+    except OSError:
+        digest = ""
+    if use_cache:
+        _try_write(path, manifest, digest, data)
+    _KB = KB(sections=data, meta={"cache": str(path), "cache_used": False})
+    return _KB
+
+
+def _try_write(path: Path, manifest, digest, data) -> None:
+    try:
+        _write_cache(path, manifest, digest, data)
+    except OSError:
+        # A read-only or full cache directory costs speed, not correctness.
+        return
+
+
+def reset() -> None:
+    """Forget the loaded knowledge base (tests, long-running callers)."""
+    global _KB
+    _KB = None

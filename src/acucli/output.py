@@ -1,0 +1,174 @@
+"""Every output format, in one place.
+
+- table: Rich tables and cards, for a terminal (Rich is imported only here, only then)
+- tsv (default when stdout is not a terminal), csv: a header line, then rows
+- json: a list of objects, UTF-8, no ANSI; jsonl: one object per line
+- yaml, markdown
+
+Text formats pass every string through text.clean(), so escape sequences in
+data never reach a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from acucli.errors import UsageError
+from acucli.text import clean
+
+FORMATS = ("table", "tsv", "csv", "json", "jsonl", "yaml", "markdown")
+
+
+class Style:
+    """Colour and width choices for the terminal renderer."""
+
+    def __init__(self, no_color: bool = False):
+        self.no_color = no_color or "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
+
+
+def choose_format(fmt: str | None) -> str:
+    if fmt:
+        if fmt not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r}", [f"valid: {', '.join(FORMATS)}"])
+        return fmt
+    env = os.environ.get("ACU_FORMAT")
+    if env in FORMATS:
+        return env
+    try:
+        tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return "table" if tty else "tsv"
+
+
+def pick_fields(available: list[str], fields: str | None) -> list[str]:
+    if not fields:
+        return available
+    wanted = [f.strip() for f in fields.split(",") if f.strip()]
+    bad = [f for f in wanted if f not in available]
+    if bad:
+        raise UsageError(f"unknown field(s) {', '.join(bad)}", [f"fields: {', '.join(available)}"])
+    return wanted
+
+
+def cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return "; ".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={cell(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return f"{value:g}"
+    return clean(str(value))
+
+
+def _ascii_json() -> bool:
+    enc = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return enc not in ("utf8", "utf8sig")
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def to_json(obj) -> str:
+    return json.dumps(obj, ensure_ascii=_ascii_json(), indent=2)
+
+
+def emit_rows(rows: list[dict], fmt: str, fields: str | None = None, title: str | None = None,
+              columns: list[str] | None = None, style: Style | None = None,
+              styles: dict | None = None) -> None:
+    """A listing. Columns: `columns`, else the keys of the first row."""
+    available = columns or (list(rows[0]) if rows else [])
+    cols = pick_fields(available, fields)
+    if fmt in ("json", "jsonl", "yaml"):
+        objs = [{c: r.get(c) for c in cols} for r in rows]
+        _emit_objects(objs, fmt)
+    elif fmt == "tsv":
+        lines = ["\t".join(cols)]
+        for r in rows:
+            lines.append("\t".join(cell(r.get(c)).replace("\t", " ").replace("\n", " ") for c in cols))
+        _write("\n".join(lines) + "\n")
+    elif fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([cell(r.get(c)) for c in cols])
+        _write(buf.getvalue())
+    elif fmt == "markdown":
+        out = [f"## {clean(title)}\n"] if title else []
+        out.append("| " + " | ".join(cols) + " |")
+        out.append("|" + "|".join("---" for _ in cols) + "|")
+        for r in rows:
+            out.append("| " + " | ".join(cell(r.get(c)).replace("|", "\\|").replace("\n", " ") for c in cols) + " |")
+        _write("\n".join(out) + "\n")
+    else:
+        from acucli import render_rich
+
+        render_rich.table(rows, cols, title, style or Style(), styles or {})
+
+
+def _emit_objects(objs: list[dict], fmt: str) -> None:
+    if fmt == "json":
+        _write(to_json(objs) + "\n")
+    elif fmt == "jsonl":
+        ascii_ = _ascii_json()
+        _write("".join(json.dumps(o, ensure_ascii=ascii_) + "\n" for o in objs))
+    else:
+        from acucli.yamlio import dump
+
+        _write(clean(dump(objs)))
+
+
+def emit_cards(details: list[dict], cards: list, fmt: str, fields: str | None = None,
+               flat_columns: list[str] | None = None, flatten=None, style: Style | None = None) -> None:
+    """One card per record. JSON-like formats get the whole record;
+    TSV/CSV get one row per record; table and markdown get the card view."""
+    if fmt in ("json", "jsonl", "yaml"):
+        if fields:
+            keys = pick_fields(list(details[0]) if details else [], fields)
+            details = [{k: d.get(k) for k in keys} for d in details]
+        _emit_objects(details, fmt)
+    elif fmt in ("tsv", "csv"):
+        rows = [flatten(d) for d in details]
+        emit_rows(rows, fmt, fields, columns=flat_columns)
+    elif fmt == "markdown":
+        _write("\n".join(card_markdown(c) for c in cards))
+    else:
+        from acucli import render_rich
+
+        render_rich.cards(cards, style or Style())
+
+
+def card_markdown(card) -> str:
+    out = [f"## {clean(card.title)}", ""]
+    if card.subtitle:
+        out += [f"*{clean(card.subtitle)}*", ""]
+    for alert in card.alerts:
+        out += [f"> **{clean(alert)}**", ""]
+    for heading, body in card.sections:
+        out.append(f"**{clean(heading)}**")
+        if isinstance(body, list):
+            out += [f"- {clean(b)}" for b in body]
+        else:
+            out.append(clean(body))
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def emit_text(lines: list[str]) -> None:
+    _write("".join(clean(line) + "\n" for line in lines))
+
+
+def say(message: str) -> None:
+    """A note for the user: stderr, never mixed with data."""
+    sys.stderr.write(clean(message) + "\n")

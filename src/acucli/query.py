@@ -1,0 +1,539 @@
+"""What each command asks of the knowledge base. Returns plain data (records,
+rows as dicts); knows nothing of terminals or formats."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from acucli import schema as S
+from acucli.errors import NotFound, UsageError
+from acucli.resolve import resolver
+from acucli.text import fold
+
+
+@dataclass
+class Context:
+    """Patient context that marks or removes what does not suit this patient."""
+
+    pregnant: bool = False
+    bleeding_risk: bool = False
+    pacemaker: bool = False
+    omit: bool = False  # remove flagged items instead of marking them
+
+    @property
+    def active(self) -> bool:
+        return self.pregnant or self.bleeding_risk or self.pacemaker
+
+
+@dataclass
+class Answer:
+    """Records or rows, plus what to tell the user on stderr."""
+
+    items: list
+    notes: list
+    kind: str = "points"
+    warnings: list | None = None
+    ambiguous: bool = False
+
+
+def public(rec: dict) -> dict:
+    """A record as documented in JSON: no bookkeeping keys."""
+    return {k: v for k, v in rec.items() if not k.startswith("_")}
+
+
+# ------------------------------------------------------------ formatting
+
+
+def category_label(c: dict) -> str:
+    v = c["value"]
+    if v is None:
+        return c["name"]
+    if isinstance(v, list):
+        v = ", ".join(v)
+    return f"{c['name']} ({v})"
+
+
+def needling_label(n: dict) -> str:
+    if not n:
+        return ""
+    if n["method"] == "not-needled":
+        return "not needled"
+    depth = n.get("depth_cun")
+    d = f"{_num(depth[0])}-{_num(depth[1])} cun" if depth else ""
+    method = {"prick": "prick to bleed", "filiform-or-prick": "needle or prick to bleed"}.get(n["method"], "")
+    parts = [p for p in (n["angle"] if n["angle"] != "none" else "", d, method) if p]
+    text = " ".join(parts[:2]) + (f"; {parts[2]}" if len(parts) > 2 else "")
+    if n.get("direction"):
+        text += f"; {n['direction']}"
+    return text
+
+
+def _num(x) -> str:
+    return f"{x:g}"
+
+
+def caution_kinds(p: dict) -> list[str]:
+    return list(dict.fromkeys(c["kind"] for c in p["cautions"]))
+
+
+# ------------------------------------------------------------ point flags
+
+
+def point_flags(kb, p: dict, ctx: Context) -> list[dict]:
+    """Context warnings for one point, each with the reason."""
+    flags = []
+    if ctx.pregnant:
+        for c in p["cautions"]:
+            if c["kind"] == "pregnancy":
+                flags.append({"flag": "pregnancy", "text": c["text"], "sources": c["sources"]})
+                break
+    if ctx.bleeding_risk:
+        for c in p["cautions"]:
+            if c["kind"] in ("vessel", "bleeding"):
+                flags.append({"flag": "bleeding-risk", "text": c["text"], "sources": c["sources"]})
+                break
+        else:
+            if p["needling"].get("method") in ("prick", "filiform-or-prick"):
+                flags.append({"flag": "bleeding-risk",
+                              "text": "Pricking to bleed is part of the usual technique here; avoid it.",
+                              "sources": []})
+    return flags
+
+
+def context_notes(kb, ctx: Context) -> list[str]:
+    safety = kb.safety
+    notes = []
+    if ctx.pregnant:
+        for item in safety.get("pregnancy_caveat", []):
+            notes.append("pregnancy: " + item["text"] + _cite(item))
+    if ctx.bleeding_risk:
+        for item in safety.get("bleeding_risk", []):
+            notes.append("bleeding risk: " + item["text"])
+    if ctx.pacemaker:
+        for item in safety.get("pacemaker", []):
+            notes.append("pacemaker: " + item["text"])
+    return notes
+
+
+def _cite(item: dict) -> str:
+    return f" [{', '.join(item['sources'])}]" if item.get("sources") else ""
+
+
+# ----------------------------------------------------------------- points
+
+
+def point_row(kb, p: dict, ctx: Context | None = None) -> dict:
+    row = {
+        "code": p["code"],
+        "pinyin": p["pinyin"],
+        "hanzi": p["hanzi"],
+        "english": p["english"],
+        "channel": p["channel"],
+        "regions": p["regions"],
+        "categories": [category_label(c) for c in p["categories"]],
+        "cautions": caution_kinds(p),
+        "location": p["location"],
+    }
+    if ctx is not None and ctx.active:
+        row["warnings"] = [f"{f['flag']}: {f['text']}" for f in point_flags(kb, p, ctx)]
+    return row
+
+
+def point_detail(kb, p: dict, ctx: Context | None = None) -> dict:
+    """The whole card as data (JSON and the card views)."""
+    out = public(p)
+    out["needling_summary"] = needling_label(p["needling"])
+    out["category_labels"] = [category_label(c) for c in p["categories"]]
+    out["notes"] = [n["text"] for n in kb.notes_for("points", p["code"])]
+    if any(c["kind"] == "pregnancy" for c in p["cautions"]):
+        out["pregnancy_caveat"] = [i["text"] for i in kb.safety.get("pregnancy_caveat", [])]
+    if ctx is not None and ctx.active:
+        out["warnings"] = point_flags(kb, p, ctx)
+    return out
+
+
+def find_points(kb, queries: list[str]) -> Answer:
+    r = resolver(kb)
+    found, notes = [], []
+    missing = []
+    ambiguous = False
+    for q in queries:
+        m = r.point(q)
+        notes += m.notes
+        if not m.records:
+            missing.append((q, m.suggestions))
+            continue
+        if m.ambiguous:
+            ambiguous = True
+            labels = ", ".join(f"{p['code']} {p['pinyin']} {p['hanzi']}" for p in m.records)
+            notes.append(f"{q!r} names {len(m.records)} points: {labels}")
+        for p in m.records:
+            if p not in found:
+                found.append(p)
+    if missing and not found:
+        q, sugg = missing[0]
+        raise NotFound(f"no point matches {q!r}", _did_you_mean(sugg))
+    for q, sugg in missing:
+        notes.append(f"no point matches {q!r}" + (f"; did you mean {', '.join(sugg[:3])}?" if sugg else ""))
+    return Answer(found, notes, ambiguous=ambiguous)
+
+
+def _did_you_mean(sugg: list[str]) -> list[str]:
+    return [f"did you mean: {', '.join(sugg)}?"] if sugg else []
+
+
+def check_choice(value: str, allowed, what: str) -> str:
+    if value in allowed:
+        return value
+    folded = {fold(a): a for a in allowed}
+    if fold(value) in folded:
+        return folded[fold(value)]
+    close = difflib.get_close_matches(value, list(allowed), n=4, cutoff=0.4)
+    raise UsageError(f"unknown {what} {value!r}",
+                     [f"did you mean: {', '.join(close)}?"] if close else [f"valid: {', '.join(allowed)}"])
+
+
+def meridian_code(kb, text: str) -> str:
+    r = resolver(kb)
+    code = r.channel(text)
+    if code is None:
+        raise UsageError(f"unknown meridian {text!r}",
+                         [f"valid: {', '.join(r.channel_suggestions(text))}"])
+    return code
+
+
+def category_name(text: str) -> tuple[str, str | None]:
+    """'back-shu', 'back shu', 'source', 'hui-meeting:bone', 'shu-stream (water)'."""
+    raw = text.replace("(", ":").replace(")", "")
+    name, _, value = raw.partition(":")
+    key = fold(name)
+    names = {fold(n): n for n in S.CATEGORIES}
+    aliases = {fold(a): c for a, c in S.CATEGORY_ALIASES.items()}
+    canon = names.get(key) or aliases.get(key)
+    if canon is None:
+        close = difflib.get_close_matches(name.strip().lower(), list(S.CATEGORIES) + ["five-shu"], n=4, cutoff=0.4)
+        raise UsageError(f"unknown category {text!r}",
+                         [f"did you mean: {', '.join(close)}?" if close else f"valid: {', '.join(S.CATEGORIES)}"])
+    return canon, (value.strip() or None)
+
+
+def _has_category(p: dict, name: str, value: str | None) -> bool:
+    for c in p["categories"]:
+        if name == "five-shu" and c["name"] in S.FIVE_SHU:
+            if value is None or fold(str(c["value"])) == fold(value):
+                return True
+        if c["name"] != name:
+            continue
+        if value is None:
+            return True
+        vals = c["value"] if isinstance(c["value"], list) else [c["value"]]
+        if any(fold(str(v)) == fold(value) for v in vals):
+            return True
+    return False
+
+
+def list_points(kb, meridian=None, region=None, category=None, condition=None,
+                search=None, ctx: Context | None = None) -> Answer:
+    ctx = ctx or Context()
+    pts = kb.points
+    notes: list[str] = []
+    rx_by_code: dict = {}
+    cond = None
+    if condition:
+        cond = get_condition(kb, condition)
+        order = [item["code"] for item in cond["prescription"] if item["code"] in kb.by_key("points")]
+        rx_by_code = {item["code"]: item for item in cond["prescription"]}
+        pts = [kb.get("points", c) for c in dict.fromkeys(order)]
+        skipped = [i["code"] for i in cond["prescription"] if i["code"] not in kb.by_key("points")]
+        if skipped:
+            notes.append(f"{cond['id']}: also {', '.join(skipped)} (no point record)")
+    if meridian:
+        code = meridian_code(kb, meridian)
+        pts = [p for p in pts if p["channel"] == code]
+    if region:
+        reg = check_choice(region, S.REGIONS, "region")
+        pts = [p for p in pts if reg in p["regions"]]
+    if category:
+        name, value = category_name(category)
+        pts = [p for p in pts if _has_category(p, name, value)]
+    if search:
+        terms = [fold(t) for t in search.split() if fold(t)]
+        pts = [p for p in pts if all(t in _point_haystack(p) for t in terms)]
+    rows = []
+    omitted = []
+    for p in pts:
+        row = point_row(kb, p, ctx)
+        if cond is not None:
+            rx = rx_by_code[p["code"]]
+            row = {"code": row["code"], "pinyin": row["pinyin"], "hanzi": row["hanzi"],
+                   "role": rx["role"], "status": rx["status"], "why": rx["why"],
+                   **{k: v for k, v in row.items() if k not in ("code", "pinyin", "hanzi")}}
+        if ctx.omit and row.get("warnings"):
+            omitted.append(p["code"])
+            continue
+        rows.append(row)
+    if ctx.active:
+        flagged = [r["code"] for r in rows if r.get("warnings")]
+        if flagged:
+            notes.append(f"marked for this patient: {', '.join(flagged)}")
+        if omitted:
+            notes.append(f"left out for this patient: {', '.join(omitted)}")
+        notes += context_notes(kb, ctx)
+    kind = "prescription" if cond is not None else "points"
+    return Answer(rows, notes, kind=kind)
+
+
+def _point_haystack(p: dict) -> str:
+    parts = [p["code"], p["pinyin"], p["hanzi"], p["hanzi_traditional"], p["english"], p["location"],
+             *p["actions"], *p["indications"], *(a["name"] for a in p["aliases"])]
+    return fold(" ".join(parts))
+
+
+# -------------------------------------------------------------- meridians
+
+
+def meridian_rows(kb) -> list[dict]:
+    counts: dict = {}
+    for p in kb.points:
+        counts[p["channel"]] = counts.get(p["channel"], 0) + 1
+    return [{
+        "code": m["code"], "english": m["english"], "pinyin": m["pinyin"], "hanzi": m["hanzi"],
+        "kind": m["kind"], "points": counts.get(m["code"], 0),
+        "other_codes": m["other_codes"],
+    } for m in kb.meridians]
+
+
+def meridian_detail(kb, text: str) -> tuple[dict, list[dict]]:
+    code = meridian_code(kb, text)
+    m = kb.get("meridians", code)
+    pts = [p for p in kb.points if p["channel"] == code]  # data order is channel order
+    return public(m), [point_row(kb, p) for p in pts]
+
+
+# ------------------------------------------------------------- conditions
+
+
+def get_condition(kb, text: str) -> dict:
+    m = resolver(kb).condition(text)
+    if not m.records:
+        raise UsageError(f"unknown condition {text!r}", [f"closest: {', '.join(m.suggestions)}"])
+    if m.ambiguous:
+        raise UsageError(
+            f"{text!r} covers {len(m.records)} conditions; choose one",
+            [f"{c['id']}: {c['name']}" for c in m.records],
+        )
+    return m.records[0]
+
+
+def condition_rows(kb) -> list[dict]:
+    return [{
+        "id": c["id"], "name": c["name"], "group": c.get("group") or "",
+        "grade": c["evidence"].get("grade", ""),
+        "points": [i["code"] for i in c["prescription"] if i["status"] == "core"],
+        "chinese": [ch["hanzi"] for ch in c["chinese"]],
+    } for c in kb.conditions]
+
+
+def condition_detail(kb, text: str, ctx: Context | None = None) -> dict:
+    c = get_condition(kb, text)
+    ctx = ctx or Context()
+    out = public(c)
+    out["notes"] = [n["text"] for n in kb.notes_for("conditions", c["id"])]
+    rx = []
+    for item in c["prescription"]:
+        p = kb.get("points", item["code"])
+        entry = {k: v for k, v in item.items() if not k.startswith("_")}
+        if p:
+            entry.update({"pinyin": p["pinyin"], "hanzi": p["hanzi"], "location": p["location"],
+                          "cautions": caution_kinds(p)})
+            if ctx.active:
+                entry["warnings"] = point_flags(kb, p, ctx)
+        rx.append(entry)
+    out["prescription"] = rx
+    herbs = []
+    for item in c["herbs"]:
+        h = kb.get("herbs", item["id"])
+        entry = {k: v for k, v in item.items() if not k.startswith("_")}
+        if h:
+            entry.update({"pinyin": h["pinyin"], "hanzi": h["hanzi"], "status": h["status"],
+                          "safety": herb_safety(h)})
+        herbs.append(entry)
+    out["herbs"] = herbs
+    if ctx.active:
+        out["context"] = {"pregnant": ctx.pregnant, "bleeding_risk": ctx.bleeding_risk,
+                          "pacemaker": ctx.pacemaker, "notes": context_notes(kb, ctx)}
+    out["adverse_events"] = [i["text"] for i in kb.safety.get("adverse_events", [])]
+    return out
+
+
+# ------------------------------------------------------------------ herbs
+
+
+def herb_safety(h: dict) -> list[str]:
+    """Short safety labels for listings: the things nobody should miss."""
+    out = []
+    if h["status"] in ("banned", "prohibited"):
+        out.append(h["status"].upper())
+    elif h["status"] == "restricted":
+        out.append("restricted")
+    if h["toxicity"] != "none":
+        out.append(f"toxic ({h['toxicity']})")
+    kinds = {c["kind"] for c in h["cautions"]}
+    for k in ("pregnancy-contraindicated", "pregnancy-caution", "hepatotoxicity", "nephrotoxicity",
+              "conservation", "dose-limit"):
+        if k in kinds:
+            out.append(k)
+    for i in h["interactions"]:
+        label = f"interacts: {i['drug']}"
+        if label not in out:
+            out.append(label)
+    return out
+
+
+def herb_row(h: dict) -> dict:
+    return {
+        "id": h["id"], "pinyin": h["pinyin"], "hanzi": h["hanzi"], "latin": h["latin"],
+        "english": h["english"], "category": h["category"], "nature": h["nature"],
+        "flavors": h["flavors"], "channels": h["channels"], "safety": herb_safety(h),
+    }
+
+
+def herb_detail(kb, h: dict) -> dict:
+    out = public(h)
+    out["safety"] = herb_safety(h)
+    out["notes"] = [n["text"] for n in kb.notes_for("herbs", h["id"])]
+    if h.get("substitute"):
+        s = kb.get("herbs", h["substitute"])
+        if s:
+            out["substitute_name"] = f"{s['pinyin']} {s['hanzi']}"
+    return out
+
+
+def find_herbs(kb, queries: list[str]) -> Answer:
+    r = resolver(kb)
+    found, notes, ambiguous = [], [], False
+    missing = []
+    for q in queries:
+        m = r.herb(q)
+        if not m.records:
+            missing.append((q, m.suggestions))
+            continue
+        if m.ambiguous:
+            ambiguous = True
+            notes.append(f"{q!r} can mean {len(m.records)} different herbs with different safety; "
+                         "name one exactly: " + ", ".join(h["id"] for h in m.records))
+        found += [h for h in m.records if h not in found]
+    if missing and not found:
+        q, sugg = missing[0]
+        raise NotFound(f"no herb matches {q!r}", _did_you_mean(sugg))
+    for q, sugg in missing:
+        notes.append(f"no herb matches {q!r}" + (f"; did you mean {', '.join(sugg[:3])}?" if sugg else ""))
+    return Answer(found, notes, kind="herbs", ambiguous=ambiguous)
+
+
+def list_herbs(kb, category=None, nature=None, flavor=None, channel=None, condition=None,
+               caution=None, interacts=None, search=None, include_banned=False) -> Answer:
+    herbs = kb.herbs
+    notes = []
+    if condition:
+        c = get_condition(kb, condition)
+        ids = [i["id"] for i in c["herbs"]] + [h for p in c["patterns"] for h in p["herbs"]]
+        herbs = [kb.get("herbs", i) for i in dict.fromkeys(ids) if kb.get("herbs", i)]
+        include_banned = True
+    if category:
+        cat = check_choice(category, tuple(S.HERB_CATEGORIES), "herb category")
+        herbs = [h for h in herbs if h["category"] == cat]
+    if nature:
+        nat = check_choice(nature, S.NATURES, "nature")
+        herbs = [h for h in herbs if h["nature"] == nat]
+    if flavor:
+        fl = check_choice(flavor, S.FLAVORS, "flavour")
+        herbs = [h for h in herbs if fl in h["flavors"]]
+    if channel:
+        ch = meridian_code(kb, channel)
+        herbs = [h for h in herbs if ch in h["channels"]]
+    if caution:
+        key = fold(caution)
+        kinds = [k for k in S.HERB_CAUTIONS if key in fold(k)]
+        if key in ("toxic", "toxicity"):
+            herbs = [h for h in herbs if h["toxicity"] != "none" or any(c["kind"] == "toxicity" for c in h["cautions"])]
+        elif key in ("banned", "prohibited", "restricted"):
+            herbs = [h for h in herbs if h["status"] == key]
+            include_banned = True
+        elif kinds:
+            herbs = [h for h in herbs if any(c["kind"] in kinds for c in h["cautions"])]
+        else:
+            valid = list(S.HERB_CAUTIONS) + ["pregnancy", "toxic", "banned", "prohibited", "restricted"]
+            check_choice(caution, valid, "caution")
+    if interacts:
+        drug = check_choice(interacts, S.DRUGS, "drug")
+        family = S.DRUG_FAMILIES.get(drug, (drug,))
+        herbs = [h for h in herbs if any(i["drug"] in family for i in h["interactions"])]
+    if search:
+        terms = [fold(t) for t in search.split() if fold(t)]
+        herbs = [h for h in herbs if all(t in _herb_haystack(h) for t in terms)]
+    if not include_banned:
+        hidden = [h for h in herbs if h["status"] in ("banned", "prohibited")]
+        if hidden:
+            notes.append(f"{len(hidden)} banned or prohibited items hidden (--include-banned shows them)")
+        herbs = [h for h in herbs if h["status"] not in ("banned", "prohibited")]
+    return Answer([herb_row(h) for h in herbs], notes, kind="herbs")
+
+
+def _herb_haystack(h: dict) -> str:
+    parts = [h["id"], h["pinyin"], h["hanzi"], h["hanzi_traditional"], h["latin"], h["english"],
+             *h["trade_names"], *h["aliases"], *h["actions"], *h["indications"]]
+    return fold(" ".join(parts))
+
+
+# ----------------------------------------------------------------- search
+
+
+def search_all(kb, text: str, limit: int = 50) -> Answer:
+    """Ranked full-text search over points, conditions and herbs."""
+    terms = [fold(t) for t in text.split() if fold(t)]
+    if not terms:
+        raise UsageError("search needs some text")
+    whole = fold(text)
+    hits = []
+
+    def score(name_fields: list[str], body: str) -> float:
+        names = [fold(n) for n in name_fields if n]
+        s = 0.0
+        if whole in names:
+            s += 100
+        elif any(n.startswith(whole) for n in names):
+            s += 40
+        for t in terms:
+            if any(t in n for n in names):
+                s += 10
+            count = body.count(t)
+            if count == 0 and not any(t in n for n in names):
+                return 0.0
+            s += min(count, 5)
+        return s
+
+    for p in kb.points:
+        names = [p["code"], p["pinyin"], p["hanzi"], p["hanzi_traditional"], p["english"],
+                 *(a["name"] for a in p["aliases"])]
+        body = fold(" ".join([p["location"], *p["actions"], *p["indications"]]))
+        s = score(names, body)
+        if s:
+            hits.append((s, "point", p["code"], f"{p['pinyin']} {p['hanzi']}", p["english"]))
+    for c in kb.conditions:
+        names = [c["id"], c["name"], *c["aliases"], *(ch["hanzi"] for ch in c["chinese"])]
+        body = fold(" ".join([c["summary"], *(p["name"] for p in c["patterns"])]))
+        s = score(names, body)
+        if s:
+            hits.append((s + 5, "condition", c["id"], c["name"], c["evidence"].get("grade", "")))
+    for h in kb.herbs:
+        names = [h["id"], h["pinyin"], h["hanzi"], h["hanzi_traditional"], h["latin"], h["english"],
+                 *h["trade_names"], *h["aliases"]]
+        body = fold(" ".join([*h["actions"], *h["indications"]]))
+        s = score(names, body)
+        if s:
+            hits.append((s, "herb", h["id"], f"{h['pinyin']} {h['hanzi']}", "; ".join(herb_safety(h))))
+    hits.sort(key=lambda x: (-x[0], x[1], x[2]))
+    rows = [{"kind": k, "id": i, "name": n, "detail": d, "score": round(s, 1)} for s, k, i, n, d in hits[:limit]]
+    return Answer(rows, [], kind="search")

@@ -1,0 +1,59 @@
+"""Terminal drawing with Rich. Imported only when output goes to a terminal
+(or --format table), so scripts never pay for it."""
+
+from __future__ import annotations
+
+import os
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from acucli.output import cell
+
+
+def _console(style) -> Console:
+    force = os.environ.get("FORCE_COLOR")
+    return Console(
+        no_color=style.no_color,
+        force_terminal=True if force and not style.no_color else None,
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,
+    )
+
+
+ALERT_COLUMNS = ("cautions", "warnings", "safety")
+
+
+def table(rows, cols, title, style, styles) -> None:
+    console = _console(style)
+    t = Table(title=escape(title) if title else None, box=box.SIMPLE_HEAD, show_lines=False,
+              header_style="bold", expand=False)
+    for c in cols:
+        t.add_column(c, overflow="fold", style=styles.get(c, "red" if c in ALERT_COLUMNS else None))
+    for r in rows:
+        t.add_row(*(Text(cell(r.get(c))) for c in cols))
+    console.print(t)
+
+
+def cards(cards_, style) -> None:
+    console = _console(style)
+    for card in cards_:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style="bold cyan", no_wrap=True)
+        grid.add_column(overflow="fold")
+        for alert in card.alerts:
+            grid.add_row(Text("!", style="bold red"), Text(alert, style="bold red"))
+        for heading, body in card.sections:
+            if isinstance(body, list):
+                value = Text("\n".join(f"• {cell(b)}" for b in body))
+            else:
+                value = Text(cell(body))
+            grid.add_row(Text(heading), value)
+        console.print(Panel(grid, title=Text(card.title, style="bold"),
+                            subtitle=Text(card.subtitle) if card.subtitle else None,
+                            title_align="left", subtitle_align="left", box=box.ROUNDED))

@@ -1,0 +1,263 @@
+"""Turn what people type into records.
+
+Points: WHO codes in any spelling (ST36, St-36, st 36, Stomach 36, S36, UB40,
+SJ5, Ren 4, EX-HN3, GV29), pinyin with or without tones, hanzi (simplified or
+traditional), English names and lay aliases. Herbs: id, pinyin, hanzi,
+pharmaceutical Latin, English, trade names. Exact first; otherwise suggestions
+("did you mean"), never a silent guess. A name that fits several records
+returns them all, marked ambiguous.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from acucli.text import fold, fold_tones
+
+_CODE_RE = re.compile(r"^(3e|[a-zü]+?)0*(\d{1,3})$")
+_EX_REGIONS = ("hn", "ca", "b", "ue", "le")
+
+# Letters that mean different channels in different traditions. English usage
+# wins; the note tells the user what else the letters can mean.
+_PREFERRED = {
+    "p": ("PC", "P is read as Pericardium (English usage); in French, Italian and German tables P means Lung (LU)"),
+    "h": ("HT", "H is read as Heart (English usage); in Spanish tables H means Liver (LR)"),
+    "co": ("LI", "Co is read as Large Intestine (colon); some tables use Co for the Conception Vessel (CV)"),
+}
+
+
+@dataclass
+class Match:
+    records: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # said on stderr, never block the answer
+    suggestions: list = field(default_factory=list)
+    ambiguous: bool = False
+
+
+class Resolver:
+    """Indexes over one knowledge base, built on first use."""
+
+    def __init__(self, kb):
+        self.kb = kb
+        self._channels = None
+        self._indexes: dict = {}
+
+    # ----------------------------------------------------------- channels
+
+    def channel_map(self) -> dict:
+        if self._channels is None:
+            out: dict = {}
+            clashes: dict = {}
+            for m in self.kb.meridians:
+                keys = [m["code"], *m["other_codes"], m["english"], *m.get("other_names", []),
+                        m["pinyin"], m["hanzi"]]
+                if m.get("hanzi_traditional"):
+                    keys.append(m["hanzi_traditional"])
+                for k in keys:
+                    f = fold(k)
+                    if not f:
+                        continue
+                    if f in out and out[f] != m["code"]:
+                        clashes.setdefault(f, {out[f]}).add(m["code"])
+                    else:
+                        out.setdefault(f, m["code"])
+            for f in clashes:
+                if f in _PREFERRED:
+                    out[f] = _PREFERRED[f][0]
+            self._channels = out
+        return self._channels
+
+    def channel(self, text: str) -> str | None:
+        return self.channel_map().get(fold(text))
+
+    def channel_suggestions(self, text: str) -> list[str]:
+        codes = [m["code"] for m in self.kb.meridians]
+        close = difflib.get_close_matches(fold(text), list(self.channel_map()), n=5, cutoff=0.5)
+        seen = []
+        for c in close:
+            code = self.channel_map()[c]
+            if code not in seen:
+                seen.append(code)
+        return seen or codes
+
+    # --------------------------------------------------------------- points
+
+    def parse_code(self, query: str) -> tuple[str | None, list[str]]:
+        """A point code from any code spelling, plus notes; (None, []) if not code-like."""
+        f = fold(query)
+        m = _CODE_RE.match(f)
+        if not m:
+            return None, []
+        prefix, num = m.group(1), int(m.group(2))
+        if prefix.startswith("ex") and prefix[2:] in _EX_REGIONS:
+            return f"EX-{prefix[2:].upper()}{num}", []
+        code = self.channel_map().get(prefix)
+        if code is None:
+            return None, []
+        notes = []
+        if prefix in _PREFERRED and prefix.upper() != code:
+            notes.append(_PREFERRED[prefix][1])
+        return f"{code}{num}", notes
+
+    def _point_index(self):
+        if "points" not in self._indexes:
+            exact: dict = {}
+            loose: dict = {}
+            others: dict = {}
+            old: dict = {}
+            for p in self.kb.points:
+                code = p["code"]
+                for name in (p["pinyin"], p["hanzi"], p["hanzi_traditional"]):
+                    exact.setdefault(fold_tones(name), []).append(code)
+                names = [p["pinyin"], p["english"], *[a["name"] for a in p["aliases"]]]
+                for name in names:
+                    lst = loose.setdefault(fold(name), [])
+                    if code not in lst:
+                        lst.append(code)
+                for oc in p["other_codes"]:
+                    others[fold(oc)] = code
+                for oc in p["old_codes"]:
+                    old.setdefault(oc.upper(), []).append(code)
+            self._indexes["points"] = (exact, loose, others, old)
+        return self._indexes["points"]
+
+    def point(self, query: str) -> Match:
+        kb = self.kb
+        by_code = kb.by_key("points")
+        q = query.strip()
+        if not q:
+            return Match(suggestions=[])
+        code, notes = self.parse_code(q)
+        exact, loose, others, old = (None, None, None, None)
+        if code is None or code not in by_code:
+            exact, loose, others, old = self._point_index()
+            other = others.get(fold(q))
+            if other:
+                return Match([by_code[other]], notes=[f"{q} is {other} in the WHO standard"])
+        if code is not None:
+            if code in by_code:
+                _, _, _, old = self._point_index() if old is None else (None, None, None, old)
+                for newer in old.get(code, []):
+                    p = by_code[newer]
+                    notes.append(f"older books number {newer} {p['pinyin']} {p['hanzi']} as {code}; "
+                                 f"showing the WHO {code}")
+                return Match([by_code[code]], notes=notes)
+            hint = self._code_suggestions(code)
+            return Match(notes=notes, suggestions=hint)
+        hits = exact.get(fold_tones(q)) or loose.get(fold(q)) or []
+        if hits:
+            recs = [by_code[c] for c in dict.fromkeys(hits)]
+            return Match(recs, ambiguous=len(recs) > 1)
+        return Match(suggestions=self._point_suggestions(q))
+
+    def _code_suggestions(self, code: str) -> list[str]:
+        codes = list(self.kb.by_key("points"))
+        close = difflib.get_close_matches(code, codes, n=5, cutoff=0.6)
+        return [self._label(c) for c in close]
+
+    def _label(self, code: str) -> str:
+        p = self.kb.get("points", code)
+        return f"{code} {p['pinyin']} {p['hanzi']}" if p else code
+
+    def _point_suggestions(self, q: str) -> list[str]:
+        exact, loose, others, _ = self._point_index()
+        keys = list(loose) + [k for k in exact if k not in loose]
+        close = difflib.get_close_matches(fold(q), keys, n=6, cutoff=0.6)
+        out = []
+        for k in close:
+            for c in loose.get(k) or exact.get(k) or []:
+                if c not in out:
+                    out.append(c)
+        return [self._label(c) for c in out[:5]]
+
+    # ---------------------------------------------------------------- herbs
+
+    def _herb_index(self):
+        if "herbs" not in self._indexes:
+            idx: dict = {}
+            for h in self.kb.herbs:
+                keys = [h["id"], h["pinyin"], h["hanzi"], h["hanzi_traditional"], h["latin"],
+                        h["english"], *h["trade_names"], *h["aliases"]]
+                for k in keys:
+                    lst = idx.setdefault(fold(k), [])
+                    if h["id"] not in lst:
+                        lst.append(h["id"])
+            self._indexes["herbs"] = idx
+        return self._indexes["herbs"]
+
+    def herb(self, query: str) -> Match:
+        q = fold(query)
+        if not q:
+            return Match()
+        by_id = self.kb.by_key("herbs")
+        idx = self._herb_index()
+        ids = list(idx.get(q, []))
+        if not ids:
+            close = difflib.get_close_matches(q, list(idx), n=6, cutoff=0.6)
+            sugg = []
+            for k in close:
+                for hid in idx[k]:
+                    h = by_id[hid]
+                    label = f"{h['pinyin']} {h['hanzi']} ({hid})"
+                    if label not in sugg:
+                        sugg.append(label)
+            return Match(suggestions=sugg[:5])
+        if len(ids) == 1 and fold(by_id[ids[0]]["id"]) != q:
+            # A generic name (Fang Ji, Mu Tong, He Shou Wu) must show its look-alikes.
+            for other in by_id[ids[0]]["confusable"]:
+                o = by_id.get(other)
+                if o and (fold(o["pinyin"]).endswith(q) or q in map(fold, o["trade_names"] + o["aliases"])):
+                    ids.append(other)
+        recs = [by_id[i] for i in dict.fromkeys(ids)]
+        return Match(recs, ambiguous=len(recs) > 1)
+
+    # ----------------------------------------------------------- conditions
+
+    def _condition_index(self):
+        if "conditions" not in self._indexes:
+            idx: dict = {}
+            groups: dict = {}
+            for c in self.kb.conditions:
+                keys = [c["id"], c["name"], *c["aliases"]]
+                for ch in c["chinese"]:
+                    keys += [ch["hanzi"], ch["pinyin"]]
+                for k in keys:
+                    lst = idx.setdefault(fold(k), [])
+                    if c["id"] not in lst:
+                        lst.append(c["id"])
+                if c.get("group"):
+                    groups.setdefault(fold(c["group"]), []).append(c["id"])
+            self._indexes["conditions"] = (idx, groups)
+        return self._indexes["conditions"]
+
+    def condition(self, query: str) -> Match:
+        q = fold(query)
+        idx, groups = self._condition_index()
+        by_id = self.kb.by_key("conditions")
+        ids = idx.get(q) or groups.get(q) or []
+        if ids:
+            recs = [by_id[i] for i in ids]
+            return Match(recs, ambiguous=len(recs) > 1)
+        keys = list(idx) + list(groups)
+        close = difflib.get_close_matches(q, keys, n=6, cutoff=0.5)
+        sugg = []
+        for k in close:
+            for cid in idx.get(k) or groups.get(k) or []:
+                if cid not in sugg:
+                    sugg.append(cid)
+        return Match(suggestions=sugg[:5] or [c["id"] for c in self.kb.conditions])
+
+    def condition_names(self) -> list[str]:
+        return [c["id"] for c in self.kb.conditions]
+
+
+_RESOLVERS: dict = {}
+
+
+def resolver(kb) -> Resolver:
+    r = _RESOLVERS.get(id(kb))
+    if r is None or r.kb is not kb:
+        r = _RESOLVERS[id(kb)] = Resolver(kb)
+    return r

@@ -1,0 +1,1 @@
+"""Study: quizzes, spaced repetition, progress store, deck export."""
