@@ -1,8 +1,6 @@
 """The `acu` command: parses arguments, asks the core, hands the result to
 output. Nothing else lives here."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, List, Optional
 
@@ -18,33 +16,46 @@ from acucli.errors import (
     NotFound,
 )
 
-HELP = """\
-Offline reference for acupuncture points, Chinese herbs and the conditions they are used for.
+HELP = """Offline reference for acupuncture points, Chinese herbs and the
+conditions they are used for.
 
-[b]Examples[/b]
-
-  acu point KI3                      one card (also: taixi, Tàixī, 太溪, K3, "Kidney 3")
+\b
+Examples:
+  acu point KI3                  one card (also: taixi, Tàixī, 太溪, K3, "Kidney 3")
   acu points --condition osteoporosis --pregnant
   acu points --meridian BL --format tsv | cut -f1,3
   acu points --category back-shu
   acu condition "chronic low back pain"
-  acu herb du zhong                  (also: duzhong, 杜仲, "Eucommiae Cortex")
+  acu herb du zhong              (also: duzhong, 杜仲, "Eucommiae Cortex", fo-ti)
   acu search "lumbar sprain"
-  acu quiz --meridian KI -n 10       acu study
+  acu quiz --meridian KI -n 10
+  acu study
 
-[b]Output[/b]: a table on a terminal, TSV with a header in a pipe;
---format table|tsv|csv|json|jsonl|yaml|markdown, --fields to pick columns.
-NO_COLOR, FORCE_COLOR, --no-color and COLUMNS are honoured.
+\b
+Output:
+  a table on a terminal, TSV with a header line in a pipe;
+  --format table|tsv|csv|json|jsonl|yaml|markdown; --fields picks columns.
+  NO_COLOR, FORCE_COLOR, --no-color and COLUMNS are honoured.
 
-[b]Exit codes[/b]: 0 results; 1 nothing found (with suggestions on stderr);
-2 usage or data error; 3 internal error (a bug); 130 interrupted.
+\b
+Exit codes:
+  0    results
+  1    nothing found (suggestions on stderr), or an ambiguous name
+  2    usage error, unknown value of a closed list, or broken data
+  3    internal error (a bug: please report it)
+  130  interrupted (Ctrl-C)
 
-[b]Files[/b]: ACU_HOME (progress, overlays in ACU_HOME/data), ACU_CACHE_DIR, ACU_DATA_PATH.
+\b
+Files:
+  ACU_HOME       progress database; overlays in ACU_HOME/data
+  ACU_DATA_PATH  colon-separated overlay files or directories
+  ACU_CACHE_DIR  cache of the parsed data
 """
 
 app = typer.Typer(
     help=HELP,
-    rich_markup_mode="rich",
+    # Plain help: Rich-formatted help costs ~70 ms of start-up for every --help.
+    rich_markup_mode=None,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -470,7 +481,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     code = 0
     try:
-        command = typer.main.get_command(app)
+        command = typer.main.get_command(_app_for(args))
         rv = command.main(args=args, prog_name="acu", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
     except Exit as exc:
@@ -497,6 +508,27 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT_INTERNAL
     _flush_quietly()
     sys.exit(code)
+
+
+def _app_for(args: list) -> typer.Typer:
+    """Typer builds every command's parameters at start-up; build only the one asked for.
+
+    `acu` and `acu --help` still get the whole app, so help lists everything.
+    """
+    if not args or args[0].startswith("-"):
+        return app
+    name = args[0]
+    cmds = [c for c in app.registered_commands if (c.name or c.callback.__name__) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not cmds and not groups:
+        return app
+    small = typer.Typer(**{k: getattr(app.info, k) for k in ("help", "rich_markup_mode", "no_args_is_help", "context_settings") if hasattr(app.info, k)})
+    small.info = app.info
+    small.pretty_exceptions_enable = False
+    small.registered_callback = app.registered_callback
+    small.registered_commands = cmds
+    small.registered_groups = groups
+    return small
 
 
 def _error(exc: AcuError) -> None:

@@ -10,6 +10,28 @@ EXIT_INTERNAL = 3  # a bug in acu itself
 EXIT_INTERRUPTED = 130
 
 
+class Problem:
+    """One problem in a data file, printed as `file:line: message`."""
+
+    __slots__ = ("file", "line", "message")
+
+    def __init__(self, file: str, line: int, message: str):
+        self.file, self.line, self.message = file, line, message
+
+    def __eq__(self, other):
+        return isinstance(other, Problem) and (self.file, self.line, self.message) == (
+            other.file, other.line, other.message)
+
+    def __hash__(self):
+        return hash((self.file, self.line, self.message))
+
+    def __repr__(self) -> str:
+        return f"Problem({self.file!r}, {self.line}, {self.message!r})"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
 class AcuError(Exception):
     """An error a user can act on: a message, hints, and the exit code it maps to."""
 

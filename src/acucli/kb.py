@@ -8,16 +8,15 @@ run, or any file changed): parse, validate, cross-check, write the cache.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
 from acucli import __version__
-from acucli.errors import DataError
+from acucli.errors import DataError, Problem
 from acucli.paths import bundled_data_dir, cache_dir, overlay_paths
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 # Bundled files in load order: references first, so everything can cite them.
 BUNDLED = ("references", "meridians", "points", "herbs", "conditions", "safety")
 SECTIONS = ("references", "meridians", "points", "herbs", "conditions", "safety", "notes", "files")
@@ -36,8 +35,6 @@ class SourceFile:
 
 def data_files() -> tuple[list[SourceFile], list]:
     """Every YAML file acu reads, bundled first; problems for unreadable overlay paths."""
-    from acucli.validate import Problem
-
     problems = []
     base = bundled_data_dir()
     files = [SourceFile(base / f"{name}.yaml", True) for name in BUNDLED if (base / f"{name}.yaml").exists()]
@@ -65,6 +62,8 @@ def _cache_path() -> Path:
 
 
 def _hash_files(files: list[SourceFile]) -> str:
+    import hashlib
+
     h = hashlib.sha256(__version__.encode())
     for f in files:
         h.update(str(f.path).encode() + b"\0")
@@ -117,7 +116,24 @@ class KB:
         return self._by_key[kind]
 
     def get(self, kind: str, key: str) -> dict | None:
+        if kind not in self._by_key and kind not in self._sections and hasattr(self._reader, "record"):
+            return self._reader.record(kind, key)
         return self.by_key(kind).get(key)
+
+    def has(self, kind: str, key: str) -> bool:
+        if kind not in self._sections and hasattr(self._reader, "has"):
+            return self._reader.has(kind, key)
+        return key in self.by_key(kind)
+
+    def old_codes(self) -> dict:
+        """Old (pre-WHO) code -> the points that carried it in older books."""
+        if "points" not in self._sections and hasattr(self._reader, "old_codes"):
+            return self._reader.old_codes
+        out: dict = {}
+        for p in self.points:
+            for oc in p["old_codes"]:
+                out.setdefault(oc.upper(), []).append(p["code"])
+        return out
 
     def notes_for(self, kind: str, key: str) -> list[dict]:
         return [n for n in self.section("notes") if n["kind"] == kind and n["target"] == key]
@@ -131,7 +147,7 @@ class KB:
 
 def build(files: list[SourceFile]) -> dict:
     """Parse, validate, merge overlays and cross-check. Raises DataError."""
-    from acucli.validate import Problem, cross_check, load_and_validate, point, validate_document
+    from acucli.validate import cross_check, load_and_validate, validate_document
     from acucli.yamlio import YamlProblem, load_file
 
     problems: list = []
@@ -212,8 +228,6 @@ def _name_key(kind: str, rec: dict) -> str | None:
 
 
 def _clash(rec: dict, old: dict, what: str):
-    from acucli.validate import Problem
-
     file, _, line = rec["_origin"].rpartition(":")
     return Problem(
         file, int(line) if line.isdigit() else 0,
@@ -224,7 +238,6 @@ def _clash(rec: dict, old: dict, what: str):
 
 def _apply_extends(doc, index: dict, shown: str, problems: list):
     """Fill the fields an overlay record leaves out from the record it extends."""
-    from acucli.validate import Problem
     from acucli.yamlio import LINE, LINES
 
     if not isinstance(doc, dict):
@@ -268,14 +281,29 @@ def _to_raw(kind: str, rec: dict) -> dict:
 
 
 def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> None:
-    blobs = {name: json.dumps(data.get(name, []), ensure_ascii=False, separators=(",", ":")).encode()
-             for name in SECTIONS}
-    offsets, pos = {}, 0
+    blobs, offsets, records, pos = {}, {}, {}, 0
     for name in SECTIONS:
+        value = data.get(name, [])
+        if name in KEYS and name != "references":
+            # Each record's own slice, so a lookup by key reads one record, not all.
+            parts = [json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() for r in value]
+            inner, at = {}, pos + 1
+            for r, b in zip(value, parts):
+                inner[r[KEYS[name]]] = [at, len(b)]
+                at += len(b) + 1
+            records[name] = inner
+            blobs[name] = b"[" + b",".join(parts) + b"]"
+        else:
+            blobs[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
         offsets[name] = [pos, len(blobs[name])]
         pos += len(blobs[name])
+    old_codes: dict = {}
+    for p in data.get("points", []):
+        for oc in p["old_codes"]:
+            old_codes.setdefault(oc.upper(), []).append(p["code"])
     header = json.dumps({"format": CACHE_FORMAT, "version": __version__, "manifest": manifest,
-                         "digest": digest, "sections": offsets}).encode()
+                         "digest": digest, "sections": offsets, "records": records,
+                         "old_codes": old_codes}, ensure_ascii=False).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
@@ -286,17 +314,29 @@ def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> None:
 
 
 class _CacheReader:
-    def __init__(self, path: Path, start: int, sections: dict):
-        self.path, self.start, self.sections = path, start, sections
+    def __init__(self, path: Path, start: int, header: dict):
+        self.path, self.start = path, start
+        self.sections = header["sections"]
+        self.records = header.get("records", {})
+        self.old_codes = header.get("old_codes", {})
 
-    def __call__(self, name: str):
-        off, length = self.sections[name]
+    def _read(self, off: int, length: int):
         with open(self.path, "rb") as fh:
             fh.seek(self.start + off)
             blob = fh.read(length)
         if len(blob) != length:
             raise DataError([], f"{self.path}: cache truncated; run the command again")
         return json.loads(blob)
+
+    def __call__(self, name: str):
+        return self._read(*self.sections[name])
+
+    def record(self, kind: str, key: str):
+        where = self.records.get(kind, {}).get(key)
+        return self._read(*where) if where else None
+
+    def has(self, kind: str, key: str) -> bool:
+        return key in self.records.get(kind, {})
 
 
 def _read_header(path: Path):
@@ -336,7 +376,7 @@ def load(use_cache: bool = True) -> KB:
         if found:
             header, start = found
             if header["manifest"] == manifest:
-                _KB = KB(reader=_CacheReader(path, start, header["sections"]),
+                _KB = KB(reader=_CacheReader(path, start, header),
                          meta={"cache": str(path), "cache_used": True})
                 return _KB
             # Files touched but maybe not changed: compare content hashes.
@@ -345,7 +385,7 @@ def load(use_cache: bool = True) -> KB:
             except OSError:
                 digest = None
             if digest and digest == header.get("digest"):
-                reader = _CacheReader(path, start, header["sections"])
+                reader = _CacheReader(path, start, header)
                 data = {name: reader(name) for name in SECTIONS}
                 _try_write(path, manifest, digest, data)
                 _KB = KB(sections=data, meta={"cache": str(path), "cache_used": True})

@@ -18,6 +18,9 @@ import sys
 from acucli.errors import UsageError
 from acucli.text import clean
 
+# Columns a terminal listing leaves out unless --fields asks for them.
+TERMINAL_HIDDEN = ("location", "why", "other_codes")
+
 FORMATS = ("table", "tsv", "csv", "json", "jsonl", "yaml", "markdown")
 
 
@@ -86,6 +89,9 @@ def emit_rows(rows: list[dict], fmt: str, fields: str | None = None, title: str 
     """A listing. Columns: `columns`, else the keys of the first row."""
     available = columns or (list(rows[0]) if rows else [])
     cols = pick_fields(available, fields)
+    if fmt == "table" and not fields:
+        # Long prose wraps into tall rows: on a terminal, cards carry it instead.
+        cols = [c for c in cols if c not in TERMINAL_HIDDEN] or cols
     if fmt in ("json", "jsonl", "yaml"):
         objs = [{c: r.get(c) for c in cols} for r in rows]
         _emit_objects(objs, fmt)

@@ -3,8 +3,6 @@ rows as dicts); knows nothing of terminals or formats."""
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
 
 from acucli import schema as S
 from acucli.errors import NotFound, UsageError
@@ -12,29 +10,28 @@ from acucli.resolve import resolver
 from acucli.text import fold
 
 
-@dataclass
 class Context:
     """Patient context that marks or removes what does not suit this patient."""
 
-    pregnant: bool = False
-    bleeding_risk: bool = False
-    pacemaker: bool = False
-    omit: bool = False  # remove flagged items instead of marking them
+    def __init__(self, pregnant=False, bleeding_risk=False, pacemaker=False, omit=False):
+        self.pregnant = pregnant
+        self.bleeding_risk = bleeding_risk
+        self.pacemaker = pacemaker
+        self.omit = omit  # remove flagged items instead of marking them
 
     @property
     def active(self) -> bool:
         return self.pregnant or self.bleeding_risk or self.pacemaker
 
 
-@dataclass
 class Answer:
     """Records or rows, plus what to tell the user on stderr."""
 
-    items: list
-    notes: list
-    kind: str = "points"
-    warnings: list | None = None
-    ambiguous: bool = False
+    def __init__(self, items, notes, kind="points", ambiguous=False):
+        self.items = items
+        self.notes = notes
+        self.kind = kind
+        self.ambiguous = ambiguous
 
 
 def public(rec: dict) -> dict:
@@ -189,6 +186,8 @@ def check_choice(value: str, allowed, what: str) -> str:
     folded = {fold(a): a for a in allowed}
     if fold(value) in folded:
         return folded[fold(value)]
+    import difflib
+
     close = difflib.get_close_matches(value, list(allowed), n=4, cutoff=0.4)
     raise UsageError(f"unknown {what} {value!r}",
                      [f"did you mean: {', '.join(close)}?"] if close else [f"valid: {', '.join(allowed)}"])
@@ -212,6 +211,8 @@ def category_name(text: str) -> tuple[str, str | None]:
     aliases = {fold(a): c for a, c in S.CATEGORY_ALIASES.items()}
     canon = names.get(key) or aliases.get(key)
     if canon is None:
+        import difflib
+
         close = difflib.get_close_matches(name.strip().lower(), list(S.CATEGORIES) + ["five-shu"], n=4, cutoff=0.4)
         raise UsageError(f"unknown category {text!r}",
                          [f"did you mean: {', '.join(close)}?" if close else f"valid: {', '.join(S.CATEGORIES)}"])

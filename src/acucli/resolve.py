@@ -10,9 +10,7 @@ returns them all, marked ambiguous.
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass, field
 
 from acucli.text import fold, fold_tones
 
@@ -28,12 +26,18 @@ _PREFERRED = {
 }
 
 
-@dataclass
 class Match:
-    records: list = field(default_factory=list)
-    notes: list = field(default_factory=list)  # said on stderr, never block the answer
-    suggestions: list = field(default_factory=list)
-    ambiguous: bool = False
+    def __init__(self, records=None, notes=None, suggestions=None, ambiguous=False):
+        self.records = records or []
+        self.notes = notes or []  # said on stderr, never block the answer
+        self.suggestions = suggestions or []
+        self.ambiguous = ambiguous
+
+
+def _close(word, candidates, n, cutoff):
+    import difflib
+
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
 
 
 class Resolver:
@@ -74,7 +78,7 @@ class Resolver:
 
     def channel_suggestions(self, text: str) -> list[str]:
         codes = [m["code"] for m in self.kb.meridians]
-        close = difflib.get_close_matches(fold(text), list(self.channel_map()), n=5, cutoff=0.5)
+        close = _close(fold(text), list(self.channel_map()), n=5, cutoff=0.5)
         seen = []
         for c in close:
             code = self.channel_map()[c]
@@ -125,27 +129,24 @@ class Resolver:
 
     def point(self, query: str) -> Match:
         kb = self.kb
-        by_code = kb.by_key("points")
         q = query.strip()
         if not q:
             return Match(suggestions=[])
         code, notes = self.parse_code(q)
-        exact, loose, others, old = (None, None, None, None)
-        if code is None or code not in by_code:
-            exact, loose, others, old = self._point_index()
-            other = others.get(fold(q))
-            if other:
-                return Match([by_code[other]], notes=[f"{q} is {other} in the WHO standard"])
+        if code is not None and kb.has("points", code):
+            # The hot path: a plain code reads one record and builds no index.
+            for newer in kb.old_codes().get(code, []):
+                p = kb.get("points", newer)
+                notes.append(f"older books number {p['code']} {p['pinyin']} {p['hanzi']} as {code}; "
+                             f"showing the WHO {code}")
+            return Match([kb.get("points", code)], notes=notes)
+        by_code = kb.by_key("points")
+        exact, loose, others, _ = self._point_index()
+        other = others.get(fold(q))
+        if other:
+            return Match([by_code[other]], notes=[f"{q} is {other} in the WHO standard"])
         if code is not None:
-            if code in by_code:
-                _, _, _, old = self._point_index() if old is None else (None, None, None, old)
-                for newer in old.get(code, []):
-                    p = by_code[newer]
-                    notes.append(f"older books number {newer} {p['pinyin']} {p['hanzi']} as {code}; "
-                                 f"showing the WHO {code}")
-                return Match([by_code[code]], notes=notes)
-            hint = self._code_suggestions(code)
-            return Match(notes=notes, suggestions=hint)
+            return Match(notes=notes, suggestions=self._code_suggestions(code))
         hits = exact.get(fold_tones(q)) or loose.get(fold(q)) or []
         if hits:
             recs = [by_code[c] for c in dict.fromkeys(hits)]
@@ -154,7 +155,7 @@ class Resolver:
 
     def _code_suggestions(self, code: str) -> list[str]:
         codes = list(self.kb.by_key("points"))
-        close = difflib.get_close_matches(code, codes, n=5, cutoff=0.6)
+        close = _close(code, codes, n=5, cutoff=0.6)
         return [self._label(c) for c in close]
 
     def _label(self, code: str) -> str:
@@ -164,7 +165,7 @@ class Resolver:
     def _point_suggestions(self, q: str) -> list[str]:
         exact, loose, others, _ = self._point_index()
         keys = list(loose) + [k for k in exact if k not in loose]
-        close = difflib.get_close_matches(fold(q), keys, n=6, cutoff=0.6)
+        close = _close(fold(q), keys, n=6, cutoff=0.6)
         out = []
         for k in close:
             for c in loose.get(k) or exact.get(k) or []:
@@ -195,7 +196,7 @@ class Resolver:
         idx = self._herb_index()
         ids = list(idx.get(q, []))
         if not ids:
-            close = difflib.get_close_matches(q, list(idx), n=6, cutoff=0.6)
+            close = _close(q, list(idx), n=6, cutoff=0.6)
             sugg = []
             for k in close:
                 for hid in idx[k]:
@@ -241,7 +242,7 @@ class Resolver:
             recs = [by_id[i] for i in ids]
             return Match(recs, ambiguous=len(recs) > 1)
         keys = list(idx) + list(groups)
-        close = difflib.get_close_matches(q, keys, n=6, cutoff=0.5)
+        close = _close(q, keys, n=6, cutoff=0.5)
         sugg = []
         for k in close:
             for cid in idx.get(k) or groups.get(k) or []:

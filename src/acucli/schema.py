@@ -30,7 +30,7 @@ CATEGORIES: dict[str, tuple | str | None] = {
     **{name: PHASES for name in FIVE_SHU},
     "yuan-source": None,
     "luo-connecting": None,
-    "xi-cleft": None,
+    "xi-cleft": "optional-vessel",  # BL59, GB35, KI8, KI9 are the xi-cleft of a vessel
     "back-shu": ORGAN_CHANNELS,
     "front-mu": ORGAN_CHANNELS,
     "lower-he-sea": ORGAN_CHANNELS,

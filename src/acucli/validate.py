@@ -10,26 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from acucli import schema as S
+from acucli.errors import Problem
 from acucli.text import fold, has_control_chars
 from acucli.yamlio import LINE, LINES, YamlProblem, load_file
 
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$")
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MOJIBAKE_RE = re.compile("[\u00c0-\u00ff\u0e00-\u0e7f\ufffd\u20ac]")
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
 class _Ctx:
@@ -259,6 +249,11 @@ def _category(r: _Record, item) -> dict | None:
         if value is not None:
             r.err("categories", f"category {name!r} takes no qualifier, got {value!r}")
         return {"name": name, "value": None}
+    if want == "optional-vessel":
+        if value is not None and value not in S.VESSELS:
+            r.err("categories", f"category {name!r} takes no qualifier or a vessel code, got {value!r}")
+            return None
+        return {"name": name, "value": value}
     if want == "channels":
         vals = value if isinstance(value, list) else [value]
         if not vals or not all(isinstance(v, str) for v in vals):
