@@ -19,6 +19,7 @@ def _console(style) -> Console:
     force = os.environ.get("FORCE_COLOR")
     return Console(
         no_color=style.no_color,
+        color_system=None if style.no_color else "auto",
         force_terminal=True if force and not style.no_color else None,
         highlight=False,
         soft_wrap=False,

@@ -22,6 +22,7 @@ _EX_REGIONS = ("hn", "ca", "b", "ue", "le")
 _PREFERRED = {
     "p": ("PC", "P is read as Pericardium (English usage); in French, Italian and German tables P means Lung (LU)"),
     "h": ("HT", "H is read as Heart (English usage); in Spanish tables H means Liver (LR)"),
+    "du": ("GV", "Du is read as the Du Mai (GV); in German tables Dü means Small Intestine (SI)"),
     "co": ("LI", "Co is read as Large Intestine (colon); some tables use Co for the Conception Vessel (CV)"),
 }
 
