@@ -219,6 +219,11 @@ PINYIN_EXCEPTIONS: dict[str, set[str]] = {
     # 俞 means 输 "transport" in point names (back-shu points, 肓俞, 俞府, 腰俞):
     # read shū by every acupuncture textbook; the CSV notes this.
     "俞": {"shū"},
+    # BL45 譩譆, an imitation of the sigh the patient gives when the point is pressed:
+    # the national standard of point names (GB/T 12346) and the CSV read it Yìxǐ,
+    # where general dictionaries (and pypinyin) give yī xī.
+    "譩": {"yì"},
+    "譆": {"xǐ"},
 }
 
 
@@ -265,6 +270,13 @@ def test_pinyin_agrees_with_hanzi(points):
         if split_pinyin(p["pinyin"], p["hanzi"]) is None:
             bad.append((p["code"], p["pinyin"], p["hanzi"],
                         {ch: readings(ch) for ch in p["hanzi"]}))
+    assert bad == []
+
+
+def test_pinyin_agrees_with_traditional_hanzi(points):
+    """A wrong traditional character shows up as a reading that no longer fits."""
+    bad = [(p["code"], p["pinyin"], p["hanzi_traditional"]) for p in points
+           if split_pinyin(p["pinyin"], p["hanzi_traditional"]) is None]
     assert bad == []
 
 
@@ -454,7 +466,24 @@ PREGNANCY = [
     "LI4", "SP6", "GB21", "BL60", "BL67", "CV2-CV7", "KI11-KI16", "ST25-ST30",
     "BL27-BL34", "GV2-GV4", "ST12",
 ]  # evidence.md §3.2
-ORGAN = ["GB21", "LU1", "LU2", "CV17", "CV22", "ST9", "GV15", "GV16", "BL13"]  # §3.3
+# evidence.md §3.3: points whose needling risks a deep structure, with the kinds of
+# caution that fit that structure and a word the caution must name.
+# Decision: §3.3 is a table of "organ, vessel or nerve risk", and the data format
+# has a kind for each. Lung, heart and trachea are organs; at ST9 the structure is
+# the carotid artery and sinus, so `vessel` is the precise kind; at GV15/GV16 it
+# is the medulla oblongata, nervous tissue of the brain stem, for which `nerve`
+# (or `organ`) is right. CV22 guards both the trachea and the great vessels.
+ORGAN = {
+    "GB21": ({"organ"}, r"lung|pleura|pneumothorax"),
+    "LU1": ({"organ"}, r"lung|pleura|pneumothorax"),
+    "LU2": ({"organ"}, r"lung|pleura|pneumothorax"),
+    "BL13": ({"organ"}, r"lung|pleura|pneumothorax"),
+    "CV17": ({"organ"}, r"heart|sternal foramen|pericard|tamponade"),
+    "CV22": ({"organ", "vessel"}, r"trachea"),
+    "ST9": ({"vessel", "organ"}, r"carotid"),
+    "GV15": ({"nerve", "organ"}, r"medulla"),
+    "GV16": ({"nerve", "organ"}, r"medulla"),
+}
 
 
 def kinds(p: dict) -> set[str]:
@@ -484,8 +513,19 @@ def test_not_needled_points(by_code):
         assert n["depth_cun"] is None, code
 
 
+def test_gv4_moxibustion_not_forbidden(by_code):
+    # evidence.md §5.3: one app's "no moxa" at GV4 contradicts the textbook use of
+    # moxa there for Kidney-yang deficiency (gmzyjc, 腰痛 chapter).
+    assert by_code["GV4"]["needling"]["moxibustion"] != "forbidden"
+
+
 def test_organ_cautions(by_code):
-    missing = [c for c in ORGAN if "organ" not in kinds(by_code[c])]
+    missing = []
+    for code, (allowed, structure) in ORGAN.items():
+        fits = [c for c in by_code[code]["cautions"]
+                if c["kind"] in allowed and re.search(structure, c["text"], re.I)]
+        if not fits:
+            missing.append((code, sorted(allowed), structure))
     assert missing == []
 
 

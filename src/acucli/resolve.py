@@ -134,6 +134,8 @@ class Resolver:
         if not q:
             return Match(suggestions=[])
         code, notes = self.parse_code(q)
+        if code is None and kb.has("points", q.upper()):
+            code = q.upper()  # a code outside the WHO pattern, e.g. an overlay's EX-ANMIAN
         if code is not None and kb.has("points", code):
             # The hot path: a plain code reads one record and builds no index.
             for newer in kb.old_codes().get(code, []):

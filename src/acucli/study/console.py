@@ -1,0 +1,64 @@
+"""Question-and-answer I/O for quiz and study: lines out, lines in.
+
+Answers come from stdin, one per line: typed at a terminal (with a prompt),
+or piped from a file or a script (no prompt). End of input ends the run.
+Output is plain text; colour only on a terminal, and never with NO_COLOR or
+--no-color.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from acucli.text import clean
+
+_COLORS = {"good": "32", "bad": "31", "close": "33", "dim": "2", "bold": "1"}
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class Console:
+    def __init__(self, no_color: bool = False, quiet: bool = False, stdin=None, stdout=None):
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.interactive = _isatty(self.stdin)
+        self.quiet = quiet  # machine-readable output: no questions or feedback on stdout
+        tty = _isatty(self.stdout)
+        force = os.environ.get("FORCE_COLOR", "") not in ("", "0")
+        self.color = (tty or force) and not no_color and not os.environ.get("NO_COLOR")
+
+    def paint(self, text: str, what: str) -> str:
+        if not self.color or what not in _COLORS:
+            return text
+        return f"\x1b[{_COLORS[what]}m{text}\x1b[0m"
+
+    def line(self, text: str = "", what: str | None = None) -> None:
+        if self.quiet:
+            return
+        text = clean(text)
+        self.stdout.write((self.paint(text, what) if what else text) + "\n")
+        self.stdout.flush()
+
+    def read(self, prompt: str = "> ") -> str | None:
+        """One answer line; None at end of input."""
+        if self.interactive and not self.quiet:
+            self.stdout.write(prompt)
+            self.stdout.flush()
+            try:
+                line = self.stdin.readline()
+            except EOFError:
+                return None
+            if not line:
+                self.stdout.write("\n")
+                return None
+            return line.rstrip("\r\n")
+        line = self.stdin.readline()
+        if not line:
+            return None
+        return line.rstrip("\r\n")

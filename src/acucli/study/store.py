@@ -1,0 +1,365 @@
+"""Study progress in SQLite: $ACU_HOME/progress.sqlite3.
+
+- WAL mode and a busy timeout: readers never block, two writers take turns.
+- Every answer is one ``BEGIN IMMEDIATE … COMMIT``: Ctrl-C, kill or a crash
+  lose at most the answer in flight. The card's state is re-read inside that
+  transaction, so two sessions answering at once never undo each other.
+- The schema is versioned with ``PRAGMA user_version`` and upgraded by the
+  ``MIGRATIONS`` list, each step in its own transaction.
+- A file that is not an acu progress database (random bytes, another
+  program's database, a failed integrity check) or one written by a newer acu
+  is reported as a StoreError naming the file, and left exactly as it was:
+  nothing is written to it before those checks pass.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from acucli.errors import StoreError
+
+FILENAME = "progress.sqlite3"
+BUSY_TIMEOUT_MS = 30_000
+SQLITE_MAGIC = b"SQLite format 3\x00"
+OUR_TABLES = {"cards", "review_log", "days"}
+
+# Each entry upgrades the schema from version i to i + 1.
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE cards (
+            id TEXT PRIMARY KEY,          -- 'point:KI3:location'
+            state INTEGER NOT NULL,       -- fsrs.State: 1 learning, 2 review, 3 relearning
+            step INTEGER,
+            stability REAL,
+            difficulty REAL,
+            due REAL NOT NULL,            -- unix seconds, UTC
+            last_review REAL,
+            reps INTEGER NOT NULL DEFAULT 0,
+            lapses INTEGER NOT NULL DEFAULT 0,
+            first_review REAL NOT NULL
+        )""",
+        "CREATE INDEX cards_due ON cards(due)",
+        """CREATE TABLE review_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            card_id TEXT NOT NULL,
+            reviewed_at REAL NOT NULL,    -- unix seconds, UTC
+            rating INTEGER NOT NULL,      -- 1 again, 2 hard, 3 good, 4 easy
+            elapsed_ms INTEGER,           -- time taken to answer
+            elapsed_days REAL,            -- since the previous review (NULL for a new card)
+            state_before INTEGER,         -- NULL for a new card
+            due_after REAL NOT NULL,
+            mode TEXT NOT NULL,           -- typed | self
+            given TEXT                    -- the typed answer, if any
+        )""",
+        "CREATE INDEX review_log_time ON review_log(reviewed_at)",
+        "CREATE INDEX review_log_card ON review_log(card_id)",
+        """CREATE TABLE days (
+            day TEXT PRIMARY KEY,         -- local date, YYYY-MM-DD
+            new_cards INTEGER NOT NULL DEFAULT 0
+        )""",
+    ],
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_path() -> Path:
+    from acucli.paths import home_dir
+
+    return home_dir() / FILENAME
+
+
+@dataclass
+class CardState:
+    id: str
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: float
+    last_review: float | None
+    reps: int
+    lapses: int
+    first_review: float
+
+    def interval_days(self) -> float:
+        if self.last_review is None:
+            return 0.0
+        return (self.due - self.last_review) / 86400.0
+
+
+@dataclass
+class ReviewResult:
+    card: CardState
+    was_new: bool
+    log_id: int
+
+
+class Store:
+    """One connection to the progress database."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+        self._scheduler = None
+
+    # ----------------------------------------------------------- opening
+
+    @classmethod
+    def open(cls, path: Path | None = None, create: bool = True) -> "Store | None":
+        """Open (and create or upgrade) the store; None if absent and create is False."""
+        path = Path(path) if path else default_path()
+        exists = path.exists()
+        if not exists and not create:
+            return None
+        if exists:
+            _check_file(path)
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{path.parent}: cannot create the directory for study progress: "
+                                 f"{exc.strerror or exc}") from None
+        try:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot open the study progress database: {exc}") from None
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # Read-only checks first: nothing is written to a file we cannot vouch for.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{path}: this progress database was written by a newer acu "
+                    f"(schema {version}; this acu knows up to {SCHEMA_VERSION}); it was left untouched",
+                    ["upgrade acu, or set ACU_HOME to another directory"])
+            if exists:
+                _integrity(conn, path)
+                if version == 0 and _tables(conn) - {"sqlite_sequence"}:
+                    raise StoreError(f"{path}: not an acu progress database (it holds other tables); "
+                                     "it was left untouched",
+                                     ["move it away, or set ACU_HOME to another directory"])
+            _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            _migrate(conn, path)
+        except StoreError:
+            conn.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise _db_error(path, exc) from None
+        return cls(conn, path)
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ------------------------------------------------------------ reading
+
+    def cards(self, ids=None) -> dict[str, CardState]:
+        """Card states by id (all of them, or those in ids)."""
+        try:
+            rows = self.conn.execute(f"SELECT {_CARD_COLS} FROM cards").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _db_error(self.path, exc) from None
+        out = {r[0]: CardState(*r) for r in rows}
+        if ids is not None:
+            wanted = set(ids)
+            out = {k: v for k, v in out.items() if k in wanted}
+        return out
+
+    def new_cards_on(self, day: str) -> int:
+        try:
+            row = self.conn.execute("SELECT new_cards FROM days WHERE day = ?", (day,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise _db_error(self.path, exc) from None
+        return row[0] if row else 0
+
+    def reviews(self, since: float | None = None) -> list[tuple]:
+        """(card_id, reviewed_at, rating, elapsed_ms) rows, oldest first."""
+        sql = "SELECT card_id, reviewed_at, rating, elapsed_ms FROM review_log"
+        args: tuple = ()
+        if since is not None:
+            sql += " WHERE reviewed_at >= ?"
+            args = (since,)
+        try:
+            return self.conn.execute(sql + " ORDER BY id", args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _db_error(self.path, exc) from None
+
+    def review_count(self) -> int:
+        try:
+            return self.conn.execute("SELECT count(*) FROM review_log").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise _db_error(self.path, exc) from None
+
+    # ------------------------------------------------------------ writing
+
+    def scheduler(self):
+        if self._scheduler is None:
+            from fsrs import Scheduler
+
+            self._scheduler = Scheduler()
+        return self._scheduler
+
+    def review(self, card_id: str, rating: int, now: float | None = None, elapsed_ms: int | None = None,
+               mode: str = "typed", given: str | None = None, day: str | None = None) -> ReviewResult:
+        """Schedule one answer with FSRS and commit it, alone, in one transaction."""
+        from datetime import datetime, timezone
+
+        from fsrs import Card, Rating, State
+
+        now = time.time() if now is None else now
+        day = day or local_day(now)
+        when = datetime.fromtimestamp(now, timezone.utc)
+        conn = self.conn
+        try:
+            _retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
+            try:
+                row = conn.execute(f"SELECT {_CARD_COLS} FROM cards WHERE id = ?", (card_id,)).fetchone()
+                old = CardState(*row) if row else None
+                if old is None:
+                    card = Card(card_id=0, due=when)
+                else:
+                    card = Card(card_id=0, state=State(old.state), step=old.step, stability=old.stability,
+                                difficulty=old.difficulty, due=_dt(old.due),
+                                last_review=_dt(old.last_review) if old.last_review is not None else None)
+                card, _ = self.scheduler().review_card(card, Rating(rating), review_datetime=when)
+                lapse = 1 if old is not None and old.state == State.Review and rating == 1 else 0
+                new = CardState(
+                    id=card_id, state=int(card.state), step=card.step, stability=card.stability,
+                    difficulty=card.difficulty, due=card.due.timestamp(),
+                    last_review=card.last_review.timestamp() if card.last_review else now,
+                    reps=(old.reps if old else 0) + 1, lapses=(old.lapses if old else 0) + lapse,
+                    first_review=old.first_review if old else now)
+                conn.execute(
+                    f"INSERT OR REPLACE INTO cards ({_CARD_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (new.id, new.state, new.step, new.stability, new.difficulty, new.due,
+                     new.last_review, new.reps, new.lapses, new.first_review))
+                elapsed_days = (now - old.last_review) / 86400.0 if old and old.last_review else None
+                cur = conn.execute(
+                    "INSERT INTO review_log (card_id, reviewed_at, rating, elapsed_ms, elapsed_days, "
+                    "state_before, due_after, mode, given) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (card_id, now, rating, elapsed_ms, elapsed_days, old.state if old else None,
+                     new.due, mode, given))
+                if old is None:
+                    conn.execute("INSERT INTO days (day, new_cards) VALUES (?, 1) "
+                                 "ON CONFLICT(day) DO UPDATE SET new_cards = new_cards + 1", (day,))
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+        except sqlite3.DatabaseError as exc:
+            raise _db_error(self.path, exc) from None
+        return ReviewResult(new, old is None, cur.lastrowid)
+
+
+_CARD_COLS = "id, state, step, stability, difficulty, due, last_review, reps, lapses, first_review"
+
+
+def local_day(ts: float) -> str:
+    return time.strftime("%Y-%m-%d", time.localtime(ts))
+
+
+def _dt(ts: float):
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ts, timezone.utc)
+
+
+def _rollback(conn) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def _check_file(path: Path) -> None:
+    """Before SQLite sees the file: is it a regular file with a SQLite header?"""
+    try:
+        if not path.is_file():
+            raise StoreError(f"{path}: not a regular file; study progress cannot be kept there")
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the study progress database: {exc.strerror or exc}") from None
+    if head and head != SQLITE_MAGIC:
+        raise StoreError(
+            f"{path}: not a SQLite database (corrupt or overwritten); it was left untouched",
+            ["move it away to start afresh (or restore a backup), or set ACU_HOME to another directory"])
+
+
+def _integrity(conn, path: Path) -> None:
+    try:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise _db_error(path, exc) from None
+    if rows != [("ok",)]:
+        detail = "; ".join(str(r[0]) for r in rows[:3])
+        raise StoreError(f"{path}: the study progress database is damaged (integrity check: {detail}); "
+                         "it was left untouched",
+                         ["move it away to start afresh (or restore a backup), or set ACU_HOME to another directory"])
+
+
+def _tables(conn) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _migrate(conn, path: Path) -> None:
+    while True:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version >= SCHEMA_VERSION:
+            return
+        _retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"))
+        try:
+            # Another process may have migrated while we waited for the lock.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{path}: this progress database was written by a newer acu "
+                                 f"(schema {version}); it was left untouched")
+            if version == 0 and _tables(conn) - {"sqlite_sequence"}:
+                raise StoreError(f"{path}: not an acu progress database (it holds other tables); "
+                                 "it was left untouched")
+            if version < SCHEMA_VERSION:
+                for stmt in MIGRATIONS[version]:
+                    conn.execute(stmt)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+
+
+def _retry_busy(fn, tries: int = 5):
+    """The busy timeout covers almost everything; a few statements (journal mode
+    changes) can still report 'locked' at once under contention."""
+    for attempt in range(tries):
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
+def _db_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{path}: the study progress database stayed busy ({text}); "
+                          "another acu may be holding it; try again")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreError(f"{path}: the study progress database is damaged ({text}); it was left untouched",
+                          ["move it away to start afresh (or restore a backup), or set ACU_HOME to another directory"])
+    return StoreError(f"{path}: study progress database error: {text}")
