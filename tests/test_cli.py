@@ -239,3 +239,14 @@ def test_escape_sequences_never_reach_the_terminal(tmp_path):
 def test_sources_lists_loaded_files():
     proc = run_acu("sources", "-f", "tsv")
     assert "points.yaml" in proc.stdout and "bundled" in proc.stdout
+
+
+def test_shell_completion_offers_codes_channels_and_conditions():
+    env = {"_ACU_COMPLETE": "complete_bash", "COMP_WORDS": "acu point KI2", "COMP_CWORD": "2"}
+    proc = run_acu(env=env)
+    assert proc.returncode == 0
+    assert proc.stdout.split() == ["KI2"] + [f"KI2{i}" for i in range(10) if i <= 7]
+    env = {"_ACU_COMPLETE": "complete_bash", "COMP_WORDS": "acu points --meridian G", "COMP_CWORD": "3"}
+    assert set(run_acu(env=env).stdout.split()) == {"GB", "GV"}
+    env = {"_ACU_COMPLETE": "complete_bash", "COMP_WORDS": "acu condition osteo", "COMP_CWORD": "2"}
+    assert run_acu(env=env).stdout.split() == ["osteoporosis"]

@@ -389,6 +389,9 @@ def herb_safety(h: dict) -> list[str]:
         label = f"interacts: {i['drug']}"
         if label not in out:
             out.append(label)
+    if not out:
+        # Never an empty cell that reads as "safe".
+        out.append("see cautions" if h["cautions"] else "no data")
     return out
 
 

@@ -198,6 +198,12 @@ class Resolver:
         by_id = self.kb.by_key("herbs")
         idx = self._herb_index()
         ids = list(idx.get(q, []))
+        if not ids and len(q) >= 4:
+            # A generic name ("fang ji") is the tail of the specific ones (Fen Fang Ji, Guang Fang Ji).
+            ids = [h["id"] for h in self.kb.herbs
+                   if fold(h["pinyin"]).endswith(q) or fold(h["id"]).endswith(q)]
+            if len(ids) > 1:
+                return Match([by_id[i] for i in ids], ambiguous=True)
         if not ids:
             close = _close(q, list(idx), n=6, cutoff=0.6)
             sugg = []
@@ -208,7 +214,7 @@ class Resolver:
                     if label not in sugg:
                         sugg.append(label)
             return Match(suggestions=sugg[:5])
-        if len(ids) == 1 and fold(by_id[ids[0]]["id"]) != q:
+        if len(ids) == 1 and query.strip().casefold() != ids[0]:
             # A generic name (Fang Ji, Mu Tong, He Shou Wu) must show its look-alikes.
             for other in by_id[ids[0]]["confusable"]:
                 o = by_id.get(other)

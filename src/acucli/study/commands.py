@@ -1,5 +1,340 @@
-"""Study commands (registered on the main app)."""
+"""Study commands, registered on the main app: quiz, study, stats, export.
+
+Everything heavy (fsrs, sqlite3, genanki, random) is imported inside the
+command functions, so `acu point` never pays for it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, List, Optional
+
+import typer
+
+KIND_HELP = ("Question kinds, repeatable or comma-separated: code-name, name-code, location-point, "
+             "point-channel, point-categories, condition-points, herb-category, herb-nature, "
+             "herb-channels (also: points, herbs, all).")
+
+
+def _complete(kind: str):
+    def complete(incomplete: str):
+        try:
+            from acucli import completion
+
+            return completion.candidates(kind, incomplete)
+        except Exception:  # completion must never fail loudly
+            return []
+
+    return complete
+
+
+def _complete_kind(incomplete: str):
+    from acucli.study.questions import KIND_GROUPS, KINDS
+
+    return [k for k in [*KINDS, *KIND_GROUPS] if k.startswith(incomplete)]
+
+
+KindOpt = Annotated[Optional[List[str]], typer.Option("--kind", "-k", help=KIND_HELP, autocompletion=_complete_kind)]
+MeridianOpt = Annotated[Optional[str], typer.Option("--meridian", "-m", help="Channel code or name: KI, UB, SJ, Liver ...",
+                                                    autocompletion=_complete("meridian"))]
+CategoryOpt = Annotated[Optional[str], typer.Option("--category", help="Point category: back-shu, yuan-source, he-sea, hui-meeting:bone ...",
+                                                    autocompletion=_complete("category"))]
+ConditionOpt = Annotated[Optional[str], typer.Option("--condition", "-c", help="A condition id or name (acu conditions lists them).",
+                                                     autocompletion=_complete("condition"))]
+FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="table|tsv|csv|json|jsonl|yaml|markdown")]
+FieldsOpt = Annotated[Optional[str], typer.Option("--fields", help="Comma-separated columns (or JSON keys), in order.")]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR=1).")]
+ChoicesOpt = Annotated[int, typer.Option("--choices", min=0, max=26,
+                                         help="Multiple choice with this many options (0: type the answer).")]
+
+
+def _kb():
+    from acucli import kb
+
+    return kb.load()
+
+
+def _selection(kb, kind, meridian, category, condition):
+    from acucli.errors import NotFound
+    from acucli.output import say
+    from acucli.study import questions as Q
+
+    sel = Q.select(kb, Q.parse_kinds(kind), meridian, category, condition)
+    for n in sel.notes:
+        say(f"acu: {n}")
+    if not sel.items:
+        raise NotFound("no questions match these filters",
+                       [f"kinds asked: {', '.join(sel.kinds)}"])
+    return sel
+
+
+def _check_choices(choices: int) -> None:
+    from acucli.errors import UsageError
+
+    if choices == 1:
+        raise UsageError("--choices needs at least 2 options (or 0 for typed answers)")
 
 
 def register(app) -> None:
-    return None
+    app.command("quiz")(quiz_cmd)
+    app.command("study")(study_cmd)
+    app.command("stats")(stats_cmd)
+    export = typer.Typer(help="Export flashcards: an Anki deck, or rows for other tools.",
+                         no_args_is_help=True)
+    export.command("anki")(export_anki_cmd)
+    export.command("cards")(export_cards_cmd)
+    app.add_typer(export, name="export")
+
+
+# ------------------------------------------------------------------- quiz
+
+
+def quiz_cmd(
+    kind: KindOpt = None,
+    meridian: MeridianOpt = None,
+    category: CategoryOpt = None,
+    condition: ConditionOpt = None,
+    n: Annotated[int, typer.Option("-n", "--number", min=1, help="How many questions.")] = 10,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Same seed, same questions in the same order.")] = None,
+    choices: ChoicesOpt = 0,
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+):
+    """A quiz drawn from the records. Answers are read from stdin, one per line.
+
+    Typed answers take every form a lookup takes (KI3, k 3, Kidney 3, taixi,
+    Tàixī, 太溪, Great Ravine) and ignore case, tone marks, spaces and
+    punctuation. A near miss is called "close" and counts as wrong. With
+    --choices N answer with a number, a letter or the text. End of input
+    ends the quiz; the rest count as unanswered.
+
+    Without --format: questions, feedback and a score as plain text on stdout.
+    --format json: one object {seed, kinds, total, answered, correct, close,
+    wrong, unanswered, percent, questions: [{n, id, kind, record, prompt,
+    choices, answer, accepted, correct_choice, given, result, correct}]};
+    result is correct|close|wrong|unanswered. Other formats: one row per
+    question (n, id, kind, prompt, given, result, answer).
+    """
+    import random
+
+    from acucli import output
+    from acucli.study import quiz
+    from acucli.study.console import Console
+
+    _check_choices(choices)
+    if fmt is not None:
+        output.choose_format(fmt)
+    kb = _kb()
+    sel = _selection(kb, kind, meridian, category, condition)
+    if seed is None:
+        seed = random.SystemRandom().randrange(1, 1_000_000)
+    questions = quiz.build(kb, sel, n, seed, choices)
+    if len(questions) < n:
+        output.say(f"acu: only {len(questions)} question(s) match these filters")
+    con = Console(no_color=no_color, quiet=fmt is not None)
+    outcomes = quiz.run(kb, questions, con)
+    if fmt is None:
+        quiz.show_summary(con, outcomes, seed)
+    elif fmt == "json" and not fields:
+        import sys
+
+        sys.stdout.write(output.to_json(quiz.result_json(kb, outcomes, seed, sel.kinds)) + "\n")
+    else:
+        output.emit_rows(quiz.result_rows(outcomes), fmt, fields, title="Quiz",
+                         style=output.Style(no_color))
+
+
+# ------------------------------------------------------------------ study
+
+
+def study_cmd(
+    kind: KindOpt = None,
+    meridian: MeridianOpt = None,
+    category: CategoryOpt = None,
+    condition: ConditionOpt = None,
+    n: Annotated[Optional[int], typer.Option("-n", "--number", min=1, help="At most this many cards this session.")] = None,
+    new: Annotated[int, typer.Option("--new", min=0, help="New cards per day (counted per calendar day).")] = 20,
+    grade: Annotated[str, typer.Option("--grade", help="typed: type the answer, graded pass (good) or fail (again); "
+                                                       "self: see the answer, rate again/hard/good/easy (1-4 or a/h/g/e).")] = "typed",
+    self_grade: Annotated[bool, typer.Option("--self", help="Same as --grade self.")] = False,
+    cram: Annotated[bool, typer.Option("--cram", help="Review everything selected, due or not; scheduling is not changed.")] = False,
+    choices: ChoicesOpt = 0,
+    no_color: NoColorOpt = False,
+):
+    """Spaced repetition (FSRS): due cards first, then new ones, one answer per line on stdin.
+
+    A card is one fact of one record (its name, code, location, channel,
+    categories; a condition's core points; a herb's category, nature,
+    channels). Progress is kept in ACU_HOME/progress.sqlite3; every answer is
+    saved as it is given, so Ctrl-C or a crash loses nothing already answered.
+    """
+    import time
+
+    from acucli.errors import UsageError
+    from acucli.study import session
+    from acucli.study.console import Console
+    from acucli.study.store import Store
+
+    mode = "self" if self_grade else grade.strip().lower()
+    if mode not in ("typed", "self"):
+        raise UsageError(f"unknown --grade {grade!r}", ["valid: typed, self"])
+    _check_choices(choices)
+    kb = _kb()
+    sel = _selection(kb, kind, meridian, category, condition)
+    store = Store.open(create=not cram)
+    try:
+        now = time.time()
+        p = session.plan(store, sel.items, now, new, n, cram)
+        con = Console(no_color=no_color)
+        if not p.queue and not any(d <= now + session.LEARN_AHEAD for d, _ in p.learning):
+            _nothing_due(con, store, sel, p)
+            return
+        if not cram:
+            con.line(f"{p.due_total} due, {p.new_taken} new (new today: {p.new_today + p.new_taken}/{new})", "dim")
+        res = session.run(kb, store, p, con, mode=mode, cram=cram, choices=choices)
+        session.show_summary(con, res, cram)
+    finally:
+        if store:
+            store.close()
+
+
+def _nothing_due(con, store, sel, p) -> None:
+    import time
+
+    states = store.cards([it.id for it in sel.items]) if store else {}
+    upcoming = sorted(c.due for c in states.values())
+    con.line("Nothing to study now.")
+    if upcoming:
+        con.line("Next review: " + time.strftime("%Y-%m-%d %H:%M", time.localtime(upcoming[0])))
+    if p.new_total and not p.new_taken:
+        con.line(f"{p.new_total} new card(s) wait; today's new-card limit is reached (--new raises it).")
+
+
+# ------------------------------------------------------------------ stats
+
+
+def stats_cmd(
+    kind: KindOpt = None,
+    meridian: MeridianOpt = None,
+    category: CategoryOpt = None,
+    condition: ConditionOpt = None,
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+):
+    """Study progress: what is due, what is learnt, how well it is remembered.
+
+    One row; JSON is a list with one object whose keys are:
+    cards (in the selection, plus every studied card when no filter is given),
+    studied (reviewed at least once), new (never reviewed), learning (in
+    learning or relearning steps), review (graduated), young and mature
+    (review cards; mature: stability or interval of 21 days or more),
+    due_now, due_today (by local midnight, overdue included),
+    due_day1 .. due_day7 (due on each of the next 7 calendar days),
+    new_today (new cards introduced today), reviews_total, reviews_30d,
+    retention_30d (percent of the last 30 days' reviews not rated "again";
+    null without reviews). A terminal table shows it as metric/value lines.
+    """
+    from acucli import output
+    from acucli.study import questions as Q
+    from acucli.study import stats
+    from acucli.study.store import Store
+
+    f = output.choose_format(fmt)
+    kb = _kb()
+    filtered = any((kind, meridian, category, condition))
+    sel = Q.select(kb, Q.parse_kinds(kind), meridian, category, condition)
+    store = Store.open(create=False)
+    try:
+        row = stats.compute(store, [it.id for it in sel.items], all_cards=not filtered)
+    finally:
+        if store:
+            store.close()
+    if f in ("table", "markdown"):
+        keys = output.pick_fields(list(row), fields)
+        rows = [{"metric": k, "value": "-" if row[k] is None else row[k]} for k in keys]
+        output.emit_rows(rows, f, None, title="Study progress", style=output.Style(no_color))
+    else:
+        output.emit_rows([row], f, fields, title="Study progress", style=output.Style(no_color))
+
+
+# ----------------------------------------------------------------- export
+
+
+WhatOpt = Annotated[str, typer.Option("--what", "-w", help="points, herbs or condition (one note per record).")]
+
+
+def export_anki_cmd(
+    output_file: Annotated[str, typer.Option("--output", "-o", help="The .apkg file to write.")],
+    what: WhatOpt = "points",
+    condition: ConditionOpt = None,
+    meridian: MeridianOpt = None,
+    category: CategoryOpt = None,
+):
+    """An Anki package (.apkg). Re-importing a newer export updates the same notes.
+
+    Fields: Front, Back, Id, Safety (cautions are always on the back).
+    """
+    from pathlib import Path
+
+    from acucli.output import say
+    from acucli.study import export
+
+    kb = _kb()
+    items = export.notes(kb, what, condition, meridian, category)
+    deck = export.anki_deck(what, items)
+    export.write_apkg(deck, Path(output_file))
+    say(f"acu: wrote {len(items)} note(s) to {output_file}")
+
+
+def export_cards_cmd(
+    what: WhatOpt = "points",
+    condition: ConditionOpt = None,
+    meridian: MeridianOpt = None,
+    category: CategoryOpt = None,
+    output_file: Annotated[Optional[str], typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+):
+    """Flashcards as rows for other tools: front, back, id, tags.
+
+    --format csv|tsv|json|jsonl|yaml (default: from the -o suffix, else tsv in
+    a pipe). Tags are a list in JSON, space-separated in csv/tsv.
+    """
+    from acucli import output
+    from acucli.study import export
+
+    if fmt is None and output_file:
+        suffix = output_file.rsplit(".", 1)[-1].lower() if "." in output_file else ""
+        fmt = {"csv": "csv", "tsv": "tsv", "txt": "tsv", "json": "json", "jsonl": "jsonl",
+               "yaml": "yaml", "yml": "yaml", "md": "markdown"}.get(suffix, "tsv")
+    f = output.choose_format(fmt)
+    if output_file and f == "table":
+        f = "tsv"
+    kb = _kb()
+    rows = export.rows(export.notes(kb, what, condition, meridian, category), f)
+    if not output_file:
+        output.emit_rows(rows, f, fields, title="Cards", style=output.Style(no_color))
+        return
+    _write_rows_to(output_file, rows, f, fields)
+    output.say(f"acu: wrote {len(rows)} card(s) to {output_file}")
+
+
+def _write_rows_to(path: str, rows, fmt, fields) -> None:
+    import contextlib
+    import os
+
+    from acucli import output
+    from acucli.errors import AcuError
+
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            with contextlib.redirect_stdout(fh):
+                output.emit_rows(rows, fmt, fields)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise AcuError(f"{path}: cannot write: {exc.strerror or exc}") from None

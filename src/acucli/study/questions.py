@@ -582,8 +582,8 @@ def _grade_categories(kb, q, text):
 def _grade_herb_category(kb, q, text):
     rec = q.item.record(kb)
     f = fold(text)
-    right = [rec["category"]] + ([rec["subcategory"]] if rec.get("subcategory") else [])
-    if f in {fold(x) for x in right} or f == fold(q.answer):
+    right = [rec["category"]]
+    if f == fold(rec["category"]) or f == fold(q.answer):
         return Verdict(CORRECT)
     if _close_to(text, right):
         return Verdict(CLOSE)
