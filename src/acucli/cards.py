@@ -122,7 +122,7 @@ def condition_card(d: dict) -> Card:
     for item in d["prescription"]:
         label = f"{item['code']} {item.get('pinyin', '')} {item.get('hanzi', '')}".strip()
         status = "" if item["status"] == "core" else f" [{item['status'].upper()}]"
-        warn = "".join(f" !{w['flag']}" for w in item.get("warnings", []))
+        warn = "".join(f" [{w['flag'].upper()}: see caution]" for w in item.get("warnings", []))
         caution = f" (cautions: {', '.join(item['cautions'])})" if item.get("cautions") else ""
         rx.append(f"{label} - {item['role']}{status}: {item['why']}{caution}{warn}")
     card.sections.append(("Points", rx))

@@ -379,12 +379,22 @@ def _add_choices(kb, q: Question, rec: dict, rng, n: int) -> None:
     elif k == "herb-channels":
         own = tuple(rec["channels"])
         right = ", ".join(own)
-        same_cat = [", ".join(h["channels"]) for h in kb.herbs if h["category"] == rec["category"] and h["channels"]]
-        others = [", ".join(h["channels"]) for h in kb.herbs if h["channels"]]
-        options = _pick(rng, [same_cat, others], want, {right})
+
+        def other_sets(herbs):
+            # the same channels in another order are the same answer, never a distractor
+            out = {}
+            for h in herbs:
+                if h["channels"] and frozenset(h["channels"]) != frozenset(own):
+                    out.setdefault(frozenset(h["channels"]), ", ".join(h["channels"]))
+            return list(out.values())
+
+        same_cat = other_sets(h for h in kb.herbs if h["category"] == rec["category"])
+        options = _pick(rng, [same_cat, other_sets(kb.herbs)], want, {right})
         if len(options) < want:  # few herbs: vary the right set by one channel
             spare = [c for c in S.ORGAN_CHANNELS if c not in own]
             variants = [", ".join((*own[:-1], c)) for c in spare] + [", ".join((*own, c)) for c in spare]
+            taken = {frozenset(o.split(", ")) for o in options}
+            variants = [v for v in variants if frozenset(v.split(", ")) not in taken]
             options += _pick(rng, [variants], want - len(options), {right, *options})
     else:  # pragma: no cover
         return
