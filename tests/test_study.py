@@ -333,3 +333,28 @@ def test_start_up_does_not_import_study_machinery(acu):
             "print(sorted(m for m in ('fsrs', 'sqlite3', 'genanki', 'random') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_grading_never_fails_on_any_text():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from acucli.study.questions import KINDS, grade, make_question, select
+
+    kb = load_kb()
+    sel = select(kb, list(KINDS))
+    rng = random.Random(0)
+    by_kind = {}
+    for it in sel.items:
+        by_kind.setdefault(it.kind, it)
+    questions = [make_question(kb, it, rng, c) for it in by_kind.values() for c in (0, 4)]
+    assert questions
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.text(max_size=40))
+    def check(text):
+        for q in questions:
+            v = grade(kb, q, text)
+            assert v.result in ("correct", "close", "wrong")
+
+    check()

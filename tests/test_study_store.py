@@ -11,7 +11,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from conftest import acu_exe
 from test_study_support import load_kb, study_data  # noqa: F401
 
@@ -181,7 +180,7 @@ def _count(path: Path) -> int:
             return conn.execute("SELECT count(*) FROM review_log").fetchone()[0]
         finally:
             conn.close()
-    except sqlite3.OperationalError:
+    except sqlite3.DatabaseError:
         return -1  # not created yet
 
 

@@ -26,6 +26,10 @@ def _isatty(stream) -> bool:
 class Console:
     def __init__(self, no_color: bool = False, quiet: bool = False, stdin=None, stdout=None):
         self.stdin = stdin or sys.stdin
+        try:  # answers in a legacy encoding must not stop the run
+            self.stdin.reconfigure(errors="replace")
+        except (AttributeError, ValueError, OSError):
+            pass
         self.stdout = stdout or sys.stdout
         self.interactive = _isatty(self.stdin)
         self.quiet = quiet  # machine-readable output: no questions or feedback on stdout

@@ -45,16 +45,16 @@ class Note:
 
 def notes(kb, what: str, condition: str | None = None, meridian: str | None = None,
           category: str | None = None) -> list[Note]:
-    from acucli.study.questions import _herbs_filtered, _points_filtered
+    from acucli.study.questions import herbs_filtered, points_filtered
 
     what = _what(what)
     no_data = kb.safety.get("no_data") or "no data"
     if what == "points":
-        out = [_point_note(kb, p, no_data) for p in _points_filtered(kb, meridian, category, condition)]
+        out = [_point_note(kb, p, no_data) for p in points_filtered(kb, meridian, category, condition)]
     elif what == "herbs":
         if category:
             raise UsageError("--category names point categories; it does not apply to herbs")
-        out = [_herb_note(h, no_data) for h in _herbs_filtered(kb, meridian, None, condition)]
+        out = [_herb_note(h, no_data) for h in herbs_filtered(kb, meridian, None, condition)]
     else:
         from acucli import query as q
 

@@ -109,7 +109,7 @@ class Selection:
     notes: list[str] = field(default_factory=list)
 
 
-def _points_filtered(kb, meridian, category, condition) -> list[dict]:
+def points_filtered(kb, meridian, category, condition) -> list[dict]:
     from acucli import query as q
 
     pts = kb.points
@@ -126,7 +126,7 @@ def _points_filtered(kb, meridian, category, condition) -> list[dict]:
     return pts
 
 
-def _herbs_filtered(kb, meridian, category, condition) -> list[dict]:
+def herbs_filtered(kb, meridian, category, condition) -> list[dict]:
     from acucli import query as q
 
     if category:
@@ -155,7 +155,7 @@ def _conditions_filtered(kb, meridian, category, condition) -> list[dict]:
     if condition:
         conds = [q.get_condition(kb, condition)]
     if meridian or category:
-        allowed = {p["code"] for p in _points_filtered(kb, meridian, category, None)}
+        allowed = {p["code"] for p in points_filtered(kb, meridian, category, None)}
         conds = [c for c in conds if any(code in allowed for code in core_points(kb, c))]
     return [c for c in conds if core_points(kb, c)]
 
@@ -175,7 +175,7 @@ def select(kb, kinds: list[str] | None = None, meridian: str | None = None, cate
     notes: list[str] = []
     wanted = set(kinds)
     if wanted & set(POINT_KINDS):
-        for p in _points_filtered(kb, meridian, category, condition):
+        for p in points_filtered(kb, meridian, category, condition):
             for k in POINT_KINDS:
                 if k in wanted and _point_has(p, k):
                     items.append(Item(k, "point", p["code"]))
@@ -183,7 +183,7 @@ def select(kb, kinds: list[str] | None = None, meridian: str | None = None, cate
         for c in _conditions_filtered(kb, meridian, category, condition):
             items.append(Item("condition-points", "condition", c["id"]))
     if wanted & set(HERB_KINDS):
-        for h in _herbs_filtered(kb, meridian, category, condition):
+        for h in herbs_filtered(kb, meridian, category, condition):
             for k in HERB_KINDS:
                 if k in wanted and _herb_has(h, k):
                     items.append(Item(k, "herb", h["id"]))
@@ -429,7 +429,7 @@ def choice_index(q: Question, text: str) -> int | None:
     if not q.choices:
         return None
     t = text.strip()
-    if t.isdigit() and 1 <= int(t) <= len(q.choices):
+    if t.isascii() and t.isdigit() and 1 <= int(t) <= len(q.choices):
         return int(t) - 1
     low = t.lower().rstrip(").")
     if len(low) == 1 and low in _LETTERS[: len(q.choices)]:
@@ -671,10 +671,6 @@ def accepted_examples(kb, q: Question) -> list[str]:
     if k == "herb-channels":
         return [", ".join(rec["channels"])]
     return [q.targets[0]]
-
-
-def all_kinds_help() -> str:
-    return ", ".join(KINDS)
 
 
 def sample(kb, selection: Selection, n: int, rng) -> list[Item]:

@@ -59,8 +59,11 @@ def plan(store, items: list[Item], now: float, new_limit: int, max_cards: int | 
         new = sorted(enumerate(fresh[:room]), key=lambda x: (kind_order[x[1].kind], x[0]))
         p = Plan(due + [it for _, it in new], learning=soon, due_total=len(due), new_total=len(fresh),
                  new_today=new_today, new_taken=len(new))
-    if max_cards is not None:
+    if max_cards is not None and len(p.queue) > max_cards:
         p.queue = p.queue[:max_cards]
+        if not cram:
+            p.due_total = min(p.due_total, max_cards)
+            p.new_taken = len(p.queue) - p.due_total
     return p
 
 
