@@ -250,3 +250,25 @@ def test_shell_completion_offers_codes_channels_and_conditions():
     assert set(run_acu(env=env).stdout.split()) == {"GB", "GV"}
     env = {"_ACU_COMPLETE": "complete_bash", "COMP_WORDS": "acu condition osteo", "COMP_CWORD": "2"}
     assert run_acu(env=env).stdout.split() == ["osteoporosis"]
+
+
+def test_ctrl_c_exits_130_without_traceback(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([acu_exe(), "quiz", "-n", "3", "--seed", "1"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+    # Wait until the first question is out, so the process is blocked reading an answer.
+    first = proc.stdout.readline()
+    while first and not first.strip():
+        first = proc.stdout.readline()
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert b"Traceback" not in err and b"interrupted" in err
+
+
+def test_pacemaker_flag_travels_in_listing_json():
+    rows = json.loads(run_acu("points", "-m", "CV", "--pacemaker", "-f", "json").stdout)
+    assert all(any(w.startswith("pacemaker") for w in r["warnings"]) for r in rows)

@@ -12,7 +12,7 @@ from conftest import run_acu
 DOCUMENTED = {0, 1, 2}
 
 COMMANDS = ["point", "points", "meridians", "meridian", "search", "conditions", "condition",
-            "herb", "herbs", "validate", "sources", "references", "stats", "quiz"]
+            "herb", "herbs", "validate", "sources", "references", "stats", "quiz", "study", "export"]
 OPTIONS = ["--format", "--fields", "--meridian", "--region", "--category", "--condition", "--search",
            "--pregnant", "--bleeding-risk", "--pacemaker", "--no-color", "-f", "-m", "-n", "--kind",
            "--nature", "--flavor", "--channel", "--caution", "--interacts", "--limit", "--seed"]
@@ -27,8 +27,9 @@ words = st.one_of(
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cmd=st.sampled_from(COMMANDS), rest=st.lists(words, max_size=4))
-def test_random_argv_never_tracebacks(cmd, rest):
-    proc = run_acu(cmd, *rest, input="")
+def test_random_argv_never_tracebacks(tmp_path_factory, cmd, rest):
+    # Run where stray output files (acu export -o ...) cannot land in the repository.
+    proc = run_acu(cmd, *rest, input="", cwd=str(tmp_path_factory.mktemp("cwd")))
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stdout
     assert proc.returncode in DOCUMENTED, (cmd, rest, proc.returncode, proc.stderr[-500:])

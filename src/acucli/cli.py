@@ -486,6 +486,8 @@ def main(argv: list[str] | None = None) -> None:
         code = rv if isinstance(rv, int) else 0
     except Exit as exc:
         code = exc.exit_code
+        if code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into Exit(130)
+            sys.stderr.write("\nacu: interrupted\n")
     except ClickException as exc:
         exc.show()
         code = exc.exit_code

@@ -16,10 +16,11 @@ from acucli import __version__
 from acucli.errors import DataError, Problem
 from acucli.paths import bundled_data_dir, cache_dir, overlay_paths
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 # Bundled files in load order: references first, so everything can cite them.
 BUNDLED = ("references", "meridians", "points", "herbs", "conditions", "safety")
-SECTIONS = ("references", "meridians", "points", "herbs", "conditions", "safety", "notes", "files")
+SECTIONS = ("references", "meridians", "points", "herbs", "conditions", "safety", "notes", "files",
+            "point_names")
 KEYS = {"references": "id", "meridians": "code", "points": "code", "herbs": "id", "conditions": "id"}
 
 
@@ -82,7 +83,10 @@ class KB:
 
     def section(self, name: str):
         if name not in self._sections:
-            self._sections[name] = self._reader(name) if self._reader else ([] if name != "safety" else {})
+            if self._reader is not None:
+                self._sections[name] = self._reader(name)
+            else:
+                self._sections[name] = {} if name in ("safety", "point_names") else []
         return self._sections[name]
 
     @property
@@ -212,6 +216,9 @@ def build(files: list[SourceFile]) -> dict:
         raise DataError(problems)
     merged["files"] = file_info
     del merged["shared_aliases"]
+    from acucli.resolve import point_name_index
+
+    merged["point_names"] = point_name_index(merged["points"])
     return merged
 
 

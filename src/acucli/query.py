@@ -95,6 +95,9 @@ def point_flags(kb, p: dict, ctx: Context) -> list[dict]:
                 flags.append({"flag": "bleeding-risk",
                               "text": "Pricking to bleed is part of the usual technique here; avoid it.",
                               "sources": []})
+    if ctx.pacemaker:
+        flags.append({"flag": "pacemaker", "text": "No electroacupuncture for this patient (implanted device).",
+                      "sources": []})
     return flags
 
 

@@ -41,6 +41,24 @@ def _close(word, candidates, n, cutoff):
     return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
 
 
+def point_name_index(points: list) -> dict:
+    """Folded names -> point codes: tone-aware (pinyin, hanzi) and tone-less (pinyin, English, aliases)."""
+    exact: dict = {}
+    loose: dict = {}
+    others: dict = {}
+    for p in points:
+        code = p["code"]
+        for name in (p["pinyin"], p["hanzi"], p["hanzi_traditional"]):
+            exact.setdefault(fold_tones(name), []).append(code)
+        for name in (p["pinyin"], p["english"], *[a["name"] for a in p["aliases"]]):
+            lst = loose.setdefault(fold(name), [])
+            if code not in lst:
+                lst.append(code)
+        for oc in p["other_codes"]:
+            others[fold(oc)] = code
+    return {"exact": exact, "loose": loose, "others": others}
+
+
 class Resolver:
     """Indexes over one knowledge base, built on first use."""
 
@@ -108,24 +126,9 @@ class Resolver:
 
     def _point_index(self):
         if "points" not in self._indexes:
-            exact: dict = {}
-            loose: dict = {}
-            others: dict = {}
-            old: dict = {}
-            for p in self.kb.points:
-                code = p["code"]
-                for name in (p["pinyin"], p["hanzi"], p["hanzi_traditional"]):
-                    exact.setdefault(fold_tones(name), []).append(code)
-                names = [p["pinyin"], p["english"], *[a["name"] for a in p["aliases"]]]
-                for name in names:
-                    lst = loose.setdefault(fold(name), [])
-                    if code not in lst:
-                        lst.append(code)
-                for oc in p["other_codes"]:
-                    others[fold(oc)] = code
-                for oc in p["old_codes"]:
-                    old.setdefault(oc.upper(), []).append(code)
-            self._indexes["points"] = (exact, loose, others, old)
+            # Built once when the cache is written; rebuilt here only without a cache.
+            idx = self.kb.section("point_names") or point_name_index(self.kb.points)
+            self._indexes["points"] = (idx["exact"], idx["loose"], idx["others"], None)
         return self._indexes["points"]
 
     def point(self, query: str) -> Match:
@@ -143,16 +146,15 @@ class Resolver:
                 notes.append(f"older books number {p['code']} {p['pinyin']} {p['hanzi']} as {code}; "
                              f"showing the WHO {code}")
             return Match([kb.get("points", code)], notes=notes)
-        by_code = kb.by_key("points")
         exact, loose, others, _ = self._point_index()
         other = others.get(fold(q))
         if other:
-            return Match([by_code[other]], notes=[f"{q} is {other} in the WHO standard"])
+            return Match([kb.get("points", other)], notes=[f"{q} is {other} in the WHO standard"])
         if code is not None:
             return Match(notes=notes, suggestions=self._code_suggestions(code))
         hits = exact.get(fold_tones(q)) or loose.get(fold(q)) or []
         if hits:
-            recs = [by_code[c] for c in dict.fromkeys(hits)]
+            recs = [kb.get("points", c) for c in dict.fromkeys(hits)]
             return Match(recs, ambiguous=len(recs) > 1)
         return Match(suggestions=self._point_suggestions(q))
 
