@@ -272,3 +272,16 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path):
 def test_pacemaker_flag_travels_in_listing_json():
     rows = json.loads(run_acu("points", "-m", "CV", "--pacemaker", "-f", "json").stdout)
     assert all(any(w.startswith("pacemaker") for w in r["warnings"]) for r in rows)
+
+
+@pytest.mark.parametrize("args", [["herbs", "-f", "json"], ["points", "-f", "yaml"], ["search", "qi", "-f", "jsonl"],
+                                  ["points", "-f", "table"]])
+def test_large_output_into_a_closed_pipe_is_quiet(args):
+    p1 = subprocess.Popen([acu_exe(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env={**os.environ, "COLUMNS": "80"})
+    p1.stdout.readline()
+    p1.stdout.close()  # the reader goes away after one line
+    err = p1.stderr.read().decode()
+    p1.wait(timeout=60)
+    assert p1.returncode == 0, (p1.returncode, err)
+    assert "Traceback" not in err and "Broken pipe" not in err and "Exception" not in err, err

@@ -484,6 +484,8 @@ def main(argv: list[str] | None = None) -> None:
         command = typer.main.get_command(_app_for(args))
         rv = command.main(args=args, prog_name="acu", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
+        if code == EXIT_INTERRUPTED:  # Typer returns Ctrl-C as 130
+            sys.stderr.write("\nacu: interrupted\n")
     except Exit as exc:
         code = exc.exit_code
         if code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into Exit(130)
@@ -497,8 +499,8 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, Abort):
         sys.stderr.write("\nacu: interrupted\n")
         code = EXIT_INTERRUPTED
-    except BrokenPipeError:
-        code = 0
+    except (BrokenPipeError, _PipeClosed):
+        code = 0  # `acu points | head -1`: the reader has what it wanted
     except RecursionError:
         sys.stderr.write("acu: input nested too deeply\n")
         code = 2
@@ -546,12 +548,41 @@ def _error(exc: AcuError) -> None:
         sys.stderr.write(f"acu: {clean(h)}\n")
 
 
+class _PipeClosed(Exception):
+    """stdout's reader went away. Not an OSError, so Typer's own EPIPE handler
+    (which exits 1) does not see it; main() exits quietly with 0."""
+
+
+class _Stdout:
+    """sys.stdout, with a closed pipe turned into _PipeClosed."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise _PipeClosed() from None
+
+    def flush(self):
+        try:
+            return self._stream.flush()
+        except BrokenPipeError:
+            raise _PipeClosed() from None
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def _setup_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")
         except (AttributeError, ValueError):
             continue
+    if sys.stdout is not None and not isinstance(sys.stdout, _Stdout):
+        sys.stdout = _Stdout(sys.stdout)
 
 
 def _flush_quietly() -> None:
@@ -560,9 +591,9 @@ def _flush_quietly() -> None:
 
     try:
         sys.stdout.flush()
-    except (BrokenPipeError, ValueError, OSError):
+    except (BrokenPipeError, _PipeClosed, ValueError, OSError):
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, sys.__stdout__.fileno())
         except (OSError, ValueError, AttributeError):
             return
