@@ -229,11 +229,17 @@ def test_escape_sequences_never_reach_the_terminal(tmp_path):
     overlay = tmp_path / "evil.yaml"
     overlay.write_text(
         "notes:\n- point: KI3\n  text: \"evil \\e[31mred\\e[0m \\e]0;title\\a end\"\n", encoding="utf-8")
-    proc = run_acu("point", "KI3", "-f", "table", env={"ACU_DATA_PATH": str(overlay)})
-    # Text fields with control characters are refused by validation...
-    assert proc.returncode == 2
-    assert "control characters" in proc.stderr
-    assert "\x1b[31m" not in proc.stderr
+    env = {"ACU_DATA_PATH": str(overlay)}
+    for fmt in ("table", "tsv", "csv", "markdown", "yaml"):
+        proc = run_acu("point", "KI3", "-f", fmt, env={**env, "NO_COLOR": "1"})
+        assert proc.returncode == 0, proc.stderr
+        assert "evil" in proc.stdout and "\x1b" not in proc.stdout and "\x07" not in proc.stdout, fmt
+    j = run_acu("point", "KI3", "-f", "json", env=env)
+    assert "\x1b" not in j.stdout and json.loads(j.stdout)[0]["notes"][0].startswith("evil \x1b[31m")
+    # acu validate still reports it, with file:line.
+    v = run_acu("validate", str(overlay))
+    assert v.returncode == 2 and f"{overlay}:3:" in v.stderr and "control characters" in v.stderr
+    assert "\x1b[31m" not in v.stderr
 
 
 def test_sources_lists_loaded_files():

@@ -17,7 +17,7 @@ def validate_paths(paths: list[str]) -> tuple[list, str]:
         if problems:
             return problems, ""
         try:
-            data = kbmod.build(files)
+            data = kbmod.build(files, strict=True)
         except DataError as exc:
             return exc.problems, ""
         n = sum(len(data[k]) for k in kbmod.KEYS)
@@ -42,7 +42,7 @@ def validate_paths(paths: list[str]) -> tuple[list, str]:
     if any(Path(p).resolve() in resolved for p in paths):
         bundled = bundled  # a bundled file named explicitly is still checked, once
     try:
-        data = kbmod.build(bundled + extra)
+        data = kbmod.build(bundled + extra, strict=True)
     except DataError as exc:
         problems += exc.problems
         return problems, ""

@@ -13,10 +13,13 @@ EXIT_INTERRUPTED = 130
 class Problem:
     """One problem in a data file, printed as `file:line: message`."""
 
-    __slots__ = ("file", "line", "message")
+    __slots__ = ("file", "line", "message", "fatal")
 
-    def __init__(self, file: str, line: int, message: str):
+    def __init__(self, file: str, line: int, message: str, fatal: bool = True):
         self.file, self.line, self.message = file, line, message
+        # Not fatal: the data still loads (e.g. control characters, neutralised
+        # at output); `acu validate` reports it all the same.
+        self.fatal = fatal
 
     def __eq__(self, other):
         return isinstance(other, Problem) and (self.file, self.line, self.message) == (

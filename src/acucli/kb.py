@@ -149,8 +149,9 @@ class KB:
 # ------------------------------------------------------------------ build
 
 
-def build(files: list[SourceFile]) -> dict:
-    """Parse, validate, merge overlays and cross-check. Raises DataError."""
+def build(files: list[SourceFile], strict: bool = False) -> dict:
+    """Parse, validate, merge overlays and cross-check. Raises DataError on a
+    fatal problem (on any problem when strict, as `acu validate` is)."""
     from acucli.validate import cross_check, load_and_validate, validate_document
     from acucli.yamlio import YamlProblem, load_file
 
@@ -210,9 +211,9 @@ def build(files: list[SourceFile]) -> dict:
                     names[kind].setdefault(name_key, rec)
                 merged[kind].append(rec)
         file_info.append({"path": shown, "bundled": f.bundled, "records": counts})
-    if not problems:
+    if not any(p.fatal for p in problems):
         problems += cross_check(merged)
-    if problems:
+    if any(p.fatal or strict for p in problems):
         raise DataError(problems)
     merged["files"] = file_info
     del merged["shared_aliases"]

@@ -29,8 +29,8 @@ class _Ctx:
         self.file = file
         self.problems: list[Problem] = []
 
-    def add(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.file, line, message))
+    def add(self, line: int, message: str, fatal: bool = True) -> None:
+        self.problems.append(Problem(self.file, line, message, fatal))
 
 
 def _line(d: dict, key: str | None = None) -> int:
@@ -51,8 +51,8 @@ class _Record:
     def __init__(self, ctx: _Ctx, data: dict, what: str):
         self.ctx, self.d, self.what = ctx, data, what
 
-    def err(self, key: str | None, message: str) -> None:
-        self.ctx.add(_line(self.d, key), f"{self.what}: {message}")
+    def err(self, key: str | None, message: str, fatal: bool = True) -> None:
+        self.ctx.add(_line(self.d, key), f"{self.what}: {message}", fatal)
 
     def text(self, key: str, required: bool = True, cjk: bool = False) -> str:
         v = self.d.get(key)
@@ -67,7 +67,8 @@ class _Record:
             return ""
         v = " ".join(v.split()) if "\n" in v else v.strip()
         if has_control_chars(v):
-            self.err(key, f"'{key}' contains control characters or terminal escape sequences")
+            self.err(key, f"'{key}' contains control characters or terminal escape sequences "
+                          "(shown neutralised)", fatal=False)
         if cjk and not is_cjk(v):
             self.err(key, f"'{key}' must be CJK characters, got {v!r}")
         if not cjk and MOJIBAKE_RE.search(v) and key in ("hanzi", "hanzi_traditional"):
@@ -93,7 +94,8 @@ class _Record:
                 self.err(key, f"'{key}' items must be non-empty text")
                 continue
             if has_control_chars(item):
-                self.err(key, f"'{key}' contains control characters or terminal escape sequences")
+                self.err(key, f"'{key}' contains control characters or terminal escape sequences "
+                              "(shown neutralised)", fatal=False)
             out.append(" ".join(item.split()))
         if required and not out:
             self.err(key, f"'{key}' is empty")
