@@ -32,7 +32,8 @@ def test_help_shows_examples_first_and_exit_codes():
         assert "130" in out and "Exit codes" in out
 
 
-COMMANDS = ["point", "points", "meridians", "meridian", "search", "validate", "sources", "references"]
+COMMANDS = ["point", "points", "meridians", "meridian", "search", "validate", "sources", "references",
+            "conditions", "condition", "herbs", "herb", "quiz", "study", "stats", "export"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -291,3 +292,14 @@ def test_large_output_into_a_closed_pipe_is_quiet(args):
     p1.wait(timeout=60)
     assert p1.returncode == 0, (p1.returncode, err)
     assert "Traceback" not in err and "Broken pipe" not in err and "Exception" not in err, err
+
+
+def test_help_lists_every_command_the_readme_uses():
+    """Docs checked against --help: every `acu X` in the README is a real command."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    used = set(re.findall(r"^acu ([a-z]+)", readme, flags=re.M)) | set(re.findall(r"; acu ([a-z]+)", readme))
+    listed = run_acu("--help").stdout
+    for cmd in used:
+        assert re.search(rf"^  {cmd}\b", listed, flags=re.M), cmd

@@ -526,9 +526,8 @@ def _app_for(args: list) -> typer.Typer:
     groups = [g for g in app.registered_groups if g.name == name]
     if not cmds and not groups:
         return app
-    small = typer.Typer(**{k: getattr(app.info, k) for k in ("help", "rich_markup_mode", "no_args_is_help", "context_settings") if hasattr(app.info, k)})
+    small = typer.Typer(rich_markup_mode=app.rich_markup_mode, pretty_exceptions_enable=False)
     small.info = app.info
-    small.pretty_exceptions_enable = False
     small.registered_callback = app.registered_callback
     small.registered_commands = cmds
     small.registered_groups = groups

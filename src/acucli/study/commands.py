@@ -78,7 +78,7 @@ def register(app) -> None:
     app.command("quiz")(quiz_cmd)
     app.command("study")(study_cmd)
     app.command("stats")(stats_cmd)
-    export = typer.Typer(help="Export flashcards: an Anki deck, or rows for other tools.",
+    export = typer.Typer(rich_markup_mode=None, help="Export flashcards: an Anki deck, or rows for other tools.",
                          no_args_is_help=True)
     export.command("anki")(export_anki_cmd)
     export.command("cards")(export_cards_cmd)
