@@ -244,7 +244,7 @@ def list_points(kb, meridian=None, region=None, category=None, condition=None,
     notes: list[str] = []
     rx_by_code: dict = {}
     cond = None
-    if condition:
+    if condition is not None:
         cond = get_condition(kb, condition)
         order = [item["code"] for item in cond["prescription"] if item["code"] in kb.by_key("points")]
         rx_by_code = {item["code"]: item for item in cond["prescription"]}
@@ -252,17 +252,17 @@ def list_points(kb, meridian=None, region=None, category=None, condition=None,
         skipped = [i["code"] for i in cond["prescription"] if i["code"] not in kb.by_key("points")]
         if skipped:
             notes.append(f"{cond['id']}: also {', '.join(skipped)} (no point record)")
-    if meridian:
+    if meridian is not None:
         code = meridian_code(kb, meridian)
         pts = [p for p in pts if p["channel"] == code]
-    if region:
+    if region is not None:
         reg = check_choice(region, S.REGIONS, "region")
         pts = [p for p in pts if reg in p["regions"]]
-    if category:
+    if category is not None:
         name, value = category_name(category)
         pts = [p for p in pts if _has_category(p, name, value)]
-    if search:
-        terms = [fold(t) for t in search.split() if fold(t)]
+    if search is not None:
+        terms = _terms(search)
         pts = [p for p in pts if all(t in _point_haystack(p) for t in terms)]
     rows = []
     omitted = []
@@ -286,6 +286,13 @@ def list_points(kb, meridian=None, region=None, category=None, condition=None,
         notes += context_notes(kb, ctx)
     kind = "prescription" if cond is not None else "points"
     return Answer(rows, notes, kind=kind)
+
+
+def _terms(text: str) -> list[str]:
+    terms = [fold(t) for t in text.split() if fold(t)]
+    if not terms:
+        raise UsageError("--search needs some text")
+    return terms
 
 
 def _point_haystack(p: dict) -> str:
@@ -443,25 +450,27 @@ def list_herbs(kb, category=None, nature=None, flavor=None, channel=None, condit
                caution=None, interacts=None, search=None, include_banned=False) -> Answer:
     herbs = kb.herbs
     notes = []
-    if condition:
+    if condition is not None:
         c = get_condition(kb, condition)
         ids = [i["id"] for i in c["herbs"]] + [h for p in c["patterns"] for h in p["herbs"]]
         herbs = [kb.get("herbs", i) for i in dict.fromkeys(ids) if kb.get("herbs", i)]
         include_banned = True
-    if category:
+    if category is not None:
         cat = check_choice(category, tuple(S.HERB_CATEGORIES), "herb category")
         herbs = [h for h in herbs if h["category"] == cat]
-    if nature:
+    if nature is not None:
         nat = check_choice(nature, S.NATURES, "nature")
         herbs = [h for h in herbs if h["nature"] == nat]
-    if flavor:
+    if flavor is not None:
         fl = check_choice(flavor, S.FLAVORS, "flavour")
         herbs = [h for h in herbs if fl in h["flavors"]]
-    if channel:
+    if channel is not None:
         ch = meridian_code(kb, channel)
         herbs = [h for h in herbs if ch in h["channels"]]
-    if caution:
+    if caution is not None:
         key = fold(caution)
+        if not key:
+            raise UsageError("--caution needs a value", [f"valid: pregnancy, toxic, banned, {', '.join(S.HERB_CAUTIONS)}"])
         kinds = [k for k in S.HERB_CAUTIONS if key in fold(k)]
         if key in ("toxic", "toxicity"):
             herbs = [h for h in herbs if h["toxicity"] != "none" or any(c["kind"] == "toxicity" for c in h["cautions"])]
@@ -473,12 +482,12 @@ def list_herbs(kb, category=None, nature=None, flavor=None, channel=None, condit
         else:
             valid = list(S.HERB_CAUTIONS) + ["pregnancy", "toxic", "banned", "prohibited", "restricted"]
             check_choice(caution, valid, "caution")
-    if interacts:
+    if interacts is not None:
         drug = check_choice(interacts, S.DRUGS, "drug")
         family = S.DRUG_FAMILIES.get(drug, (drug,))
         herbs = [h for h in herbs if any(i["drug"] in family for i in h["interactions"])]
-    if search:
-        terms = [fold(t) for t in search.split() if fold(t)]
+    if search is not None:
+        terms = _terms(search)
         herbs = [h for h in herbs if all(t in _herb_haystack(h) for t in terms)]
     if not include_banned:
         hidden = [h for h in herbs if h["status"] in ("banned", "prohibited")]
