@@ -7,6 +7,15 @@ from typing import Annotated, List, Optional
 import typer
 
 from acucli import __version__
+from acucli.options import (
+    CategoryOpt,
+    ConditionOpt,
+    FieldsOpt,
+    FormatOpt,
+    MeridianOpt,
+    NoColorOpt,
+)
+from acucli.options import complete as _complete
 from acucli.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -65,31 +74,10 @@ app = typer.Typer(
 # ----------------------------------------------------------- shared options
 
 
-def _complete(kind: str):
-    def complete(incomplete: str):
-        try:
-            from acucli import completion
-
-            return completion.candidates(kind, incomplete)
-        except AcuError:
-            return []
-
-    return complete
-
-
-FormatOpt = Annotated[
-    Optional[str],
-    typer.Option("--format", "-f", help="table|tsv|csv|json|jsonl|yaml|markdown (default: table on a terminal, tsv otherwise)",
-                 autocompletion=lambda: ["table", "tsv", "csv", "json", "jsonl", "yaml", "markdown"]),
-]
-FieldsOpt = Annotated[Optional[str], typer.Option("--fields", help="Comma-separated columns (or JSON keys), in order.")]
-NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR=1).")]
 PregnantOpt = Annotated[bool, typer.Option("--pregnant", help="Mark points traditionally cautioned in pregnancy, with the reason.")]
 BleedingOpt = Annotated[bool, typer.Option("--bleeding-risk", help="Mark bleeding and deep-vessel points (anticoagulants, bleeding disorders).")]
 PacemakerOpt = Annotated[bool, typer.Option("--pacemaker", help="Warn against electroacupuncture.")]
 OmitOpt = Annotated[bool, typer.Option("--omit-cautioned", help="With a patient flag: leave marked points out instead of marking them.")]
-MeridianOpt = Annotated[Optional[str], typer.Option("--meridian", "-m", help="Channel code or name: KI, UB, SJ, Liver, Ren ...", autocompletion=_complete("meridian"))]
-ConditionOpt = Annotated[Optional[str], typer.Option("--condition", "-c", help="A condition id or name (acu conditions lists them).", autocompletion=_complete("condition"))]
 
 
 def _context(pregnant, bleeding, pacemaker, omit=False):
@@ -198,7 +186,7 @@ def _split_queries(words: list[str]) -> list[str]:
 def points_cmd(
     meridian: MeridianOpt = None,
     region: Annotated[Optional[str], typer.Option("--region", "-r", help="Body region: lower-back, knee, hand ...", autocompletion=_complete("region"))] = None,
-    category: Annotated[Optional[str], typer.Option("--category", help="back-shu, yuan-source, he-sea, hui-meeting:bone ...", autocompletion=_complete("category"))] = None,
+    category: CategoryOpt = None,
     condition: ConditionOpt = None,
     search: Annotated[Optional[str], typer.Option("--search", "-s", help="Words that must all appear (name, location, actions, indications).")] = None,
     fmt: FormatOpt = None,

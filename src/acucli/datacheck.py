@@ -37,10 +37,9 @@ def validate_paths(paths: list[str]) -> tuple[list, str]:
             extra.append(kbmod.SourceFile(path, False))
         else:
             problems.append(Problem(p, 0, "no such file"))
+    # A bundled file named explicitly is checked once, as part of the bundled set.
     resolved = {f.path.resolve() for f in bundled}
-    extra = [f for f in extra if f.path.resolve() not in resolved] if extra else []
-    if any(Path(p).resolve() in resolved for p in paths):
-        bundled = bundled  # a bundled file named explicitly is still checked, once
+    extra = [f for f in extra if f.path.resolve() not in resolved]
     try:
         data = kbmod.build(bundled + extra, strict=True)
     except DataError as exc:

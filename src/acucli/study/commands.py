@@ -10,21 +10,11 @@ from typing import Annotated, List, Optional
 
 import typer
 
+from acucli.options import CategoryOpt, ConditionOpt, FieldsOpt, FormatOpt, MeridianOpt, NoColorOpt
+
 KIND_HELP = ("Question kinds, repeatable or comma-separated: code-name, name-code, location-point, "
              "point-channel, point-categories, condition-points, herb-category, herb-nature, "
              "herb-channels (also: points, herbs, all).")
-
-
-def _complete(kind: str):
-    def complete(incomplete: str):
-        try:
-            from acucli import completion
-
-            return completion.candidates(kind, incomplete)
-        except Exception:  # completion must never fail loudly
-            return []
-
-    return complete
 
 
 def _complete_kind(incomplete: str):
@@ -34,15 +24,6 @@ def _complete_kind(incomplete: str):
 
 
 KindOpt = Annotated[Optional[List[str]], typer.Option("--kind", "-k", help=KIND_HELP, autocompletion=_complete_kind)]
-MeridianOpt = Annotated[Optional[str], typer.Option("--meridian", "-m", help="Channel code or name: KI, UB, SJ, Liver ...",
-                                                    autocompletion=_complete("meridian"))]
-CategoryOpt = Annotated[Optional[str], typer.Option("--category", help="Point category: back-shu, yuan-source, he-sea, hui-meeting:bone ...",
-                                                    autocompletion=_complete("category"))]
-ConditionOpt = Annotated[Optional[str], typer.Option("--condition", "-c", help="A condition id or name (acu conditions lists them).",
-                                                     autocompletion=_complete("condition"))]
-FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="table|tsv|csv|json|jsonl|yaml|markdown")]
-FieldsOpt = Annotated[Optional[str], typer.Option("--fields", help="Comma-separated columns (or JSON keys), in order.")]
-NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR=1).")]
 ChoicesOpt = Annotated[int, typer.Option("--choices", min=0, max=26,
                                          help="Multiple choice with this many options (0: type the answer).")]
 
