@@ -8,6 +8,8 @@ Output is plain text; colour only on a terminal, and never with NO_COLOR or
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import sys
 
@@ -26,10 +28,10 @@ def _isatty(stream) -> bool:
 class Console:
     def __init__(self, no_color: bool = False, quiet: bool = False, stdin=None, stdout=None):
         self.stdin = stdin or sys.stdin
-        try:  # answers in a legacy encoding must not stop the run
+        # Answers in a legacy encoding must not stop the run; a stream that cannot be
+        # reconfigured (a test's StringIO) is used as it is.
+        with contextlib.suppress(AttributeError, ValueError, OSError):
             self.stdin.reconfigure(errors="replace")
-        except (AttributeError, ValueError, OSError):
-            pass
         self.stdout = stdout or sys.stdout
         self.interactive = _isatty(self.stdin)
         self.quiet = quiet  # machine-readable output: no questions or feedback on stdout

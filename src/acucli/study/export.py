@@ -10,6 +10,8 @@ back says so ("no data"), never "safe".
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,10 +215,9 @@ def write_apkg(deck, path: Path) -> None:
                 z.writestr("media", "{}")
         os.replace(tmp, path)
     except OSError as exc:
-        try:
+        # Best effort: the temporary file may not exist yet; the write error is what matters.
+        with contextlib.suppress(OSError):
             tmp.unlink()
-        except OSError:
-            pass
         raise AcuError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 

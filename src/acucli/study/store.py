@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -154,10 +156,9 @@ class Store:
         return cls(conn, path)
 
     def close(self) -> None:
-        try:
+        # Closing after an error: the error being reported is the one that matters.
+        with contextlib.suppress(sqlite3.Error):
             self.conn.close()
-        except sqlite3.Error:
-            pass
 
     def __enter__(self):
         return self
@@ -279,11 +280,11 @@ def _dt(ts: float):
 
 
 def _rollback(conn) -> None:
-    try:
+    # Called while another error propagates; a failed rollback must not mask it
+    # (SQLite rolls back an unfinished transaction itself when the connection closes).
+    with contextlib.suppress(sqlite3.Error):
         if conn.in_transaction:
             conn.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass
 
 
 def _check_file(path: Path) -> None:
