@@ -131,7 +131,14 @@ class Store:
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Read-only checks first: nothing is written to a file we cannot vouch for.
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            # Version and tables are read in one snapshot: another process may be
+            # creating the schema right now, and a mixed view would look foreign.
+            conn.execute("BEGIN")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                foreign = version == 0 and bool(_tables(conn) - {"sqlite_sequence"})
+            finally:
+                conn.execute("COMMIT")
             if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{path}: this progress database was written by a newer acu "
@@ -139,7 +146,7 @@ class Store:
                     ["upgrade acu, or set ACU_HOME to another directory"])
             if exists:
                 _integrity(conn, path)
-                if version == 0 and _tables(conn) - {"sqlite_sequence"}:
+                if foreign:
                     raise StoreError(f"{path}: not an acu progress database (it holds other tables); "
                                      "it was left untouched",
                                      ["move it away, or set ACU_HOME to another directory"])
