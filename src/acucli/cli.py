@@ -106,7 +106,7 @@ def _rows(answer, fmt, fields, no_color, title=None, empty="nothing matches") ->
     if not answer.items:
         raise NotFound(empty)
     output.emit_rows(answer.items, output.choose_format(fmt), fields, title=title,
-                     style=output.Style(no_color))
+                     style=output.Style(no_color), terminal_columns=answer.terminal_columns)
 
 
 # ------------------------------------------------------------------ points

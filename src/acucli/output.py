@@ -85,13 +85,17 @@ def to_json(obj) -> str:
 
 def emit_rows(rows: list[dict], fmt: str, fields: str | None = None, title: str | None = None,
               columns: list[str] | None = None, style: Style | None = None,
-              styles: dict | None = None) -> None:
-    """A listing. Columns: `columns`, else the keys of the first row."""
+              styles: dict | None = None, terminal_columns: list[str] | None = None) -> None:
+    """A listing. Columns: `columns`, else the keys of the first row.
+    `terminal_columns`: the narrower default for a terminal table."""
     available = columns or (list(rows[0]) if rows else [])
     cols = pick_fields(available, fields)
     if fmt == "table" and not fields:
-        # Long prose wraps into tall rows: on a terminal, cards carry it instead.
-        cols = [c for c in cols if c not in TERMINAL_HIDDEN] or cols
+        if terminal_columns:
+            cols = [c for c in terminal_columns if c in available]
+        else:
+            # Long prose wraps into tall rows: on a terminal, cards carry it instead.
+            cols = [c for c in cols if c not in TERMINAL_HIDDEN] or cols
     if fmt in ("json", "jsonl", "yaml"):
         objs = [{c: r.get(c) for c in cols} for r in rows]
         _emit_objects(objs, fmt)

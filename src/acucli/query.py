@@ -27,11 +27,12 @@ class Context:
 class Answer:
     """Records or rows, plus what to tell the user on stderr."""
 
-    def __init__(self, items, notes, kind="points", ambiguous=False):
+    def __init__(self, items, notes, kind="points", ambiguous=False, terminal_columns=None):
         self.items = items
         self.notes = notes
         self.kind = kind
         self.ambiguous = ambiguous
+        self.terminal_columns = terminal_columns  # a narrower default for a terminal table
 
 
 def public(rec: dict) -> dict:
@@ -284,8 +285,11 @@ def list_points(kb, meridian=None, region=None, category=None, condition=None,
         if omitted:
             notes.append(f"left out for this patient: {', '.join(omitted)}")
         notes += context_notes(kb, ctx)
-    kind = "prescription" if cond is not None else "points"
-    return Answer(rows, notes, kind=kind)
+    if cond is not None:
+        # What a practitioner needs at a glance: the point, its role, where it is, what to watch.
+        return Answer(rows, notes, kind="prescription", terminal_columns=[
+            "code", "hanzi", "role", "status", "location", "cautions", "warnings"])
+    return Answer(rows, notes, kind="points")
 
 
 def _terms(text: str) -> list[str]:

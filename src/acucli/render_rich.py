@@ -28,14 +28,20 @@ def _console(style) -> Console:
 
 
 ALERT_COLUMNS = ("cautions", "warnings", "safety")
+# Short values never wrap; prose columns share the rest of the width by weight.
+SHORT_COLUMNS = ("code", "id", "pinyin", "hanzi", "channel", "role", "status", "kind", "grade", "points")
+PROSE_WEIGHT = {"location": 4, "why": 4, "warnings": 3, "citation": 4, "detail": 2}
 
 
 def table(rows, cols, title, style, styles) -> None:
     console = _console(style)
+    prose = any(c in PROSE_WEIGHT for c in cols)
     t = Table(title=escape(title) if title else None, box=box.SIMPLE_HEAD, show_lines=False,
-              header_style="bold", expand=False)
+              header_style="bold", expand=prose)
     for c in cols:
-        t.add_column(c, overflow="fold", style=styles.get(c, "red" if c in ALERT_COLUMNS else None))
+        t.add_column(c, overflow="fold", no_wrap=c in SHORT_COLUMNS, min_width=len(c),
+                     ratio=PROSE_WEIGHT.get(c) if prose else None,
+                     style=styles.get(c, "red" if c in ALERT_COLUMNS else None))
     for r in rows:
         t.add_row(*(Text(cell(r.get(c))) for c in cols))
     console.print(t)
