@@ -30,7 +30,9 @@ def _console(style) -> Console:
 ALERT_COLUMNS = ("cautions", "warnings", "safety")
 # Short values never wrap; prose columns share the rest of the width by weight.
 SHORT_COLUMNS = ("code", "id", "pinyin", "hanzi", "channel", "role", "status", "kind", "grade", "points")
-PROSE_WEIGHT = {"location": 4, "why": 4, "warnings": 3, "citation": 4, "detail": 2}
+PROSE_WEIGHT = {"location": 5, "why": 5, "warnings": 4, "citation": 4, "detail": 2}
+# With prose present, these shrink with it instead of claiming their natural width.
+FLEX_WEIGHT = {**PROSE_WEIGHT, "cautions": 3, "safety": 3, "english": 2, "categories": 2}
 
 
 def table(rows, cols, title, style, styles) -> None:
@@ -40,7 +42,7 @@ def table(rows, cols, title, style, styles) -> None:
               header_style="bold", expand=prose)
     for c in cols:
         t.add_column(c, overflow="fold", no_wrap=c in SHORT_COLUMNS, min_width=len(c),
-                     ratio=PROSE_WEIGHT.get(c) if prose else None,
+                     ratio=FLEX_WEIGHT.get(c) if prose else None,
                      style=styles.get(c, "red" if c in ALERT_COLUMNS else None))
     for r in rows:
         t.add_row(*(Text(cell(r.get(c))) for c in cols))
