@@ -172,7 +172,6 @@ def _split_queries(words: list[str]) -> list[str]:
     """`acu point zu san li` is one name; `acu point KI3 ST36` is two points."""
     from acucli.resolve import resolver
 
-    words = [w for w in words]
     if len(words) > 1:
         r = resolver(_kb())
         if not all(r.parse_code(w)[0] for w in words):
@@ -387,13 +386,9 @@ def validate_cmd(
     from acucli import datacheck
 
     problems, summary = datacheck.validate_paths(paths or [])
-    _report_problems(problems)
-    print(summary)
-
-
-def _report_problems(problems) -> None:
     if problems:
         raise DataError(problems)
+    print(summary)
 
 
 @app.command("sources")
@@ -424,12 +419,6 @@ def references_cmd(fmt: FormatOpt = None, fields: FieldsOpt = None, no_color: No
 # -------------------------------------------------------------------- study
 
 
-def _study():
-    from acucli.study import commands
-
-    return commands
-
-
 def version_callback(value: bool):
     if value:
         print(f"acu {__version__}")
@@ -444,15 +433,9 @@ def main_callback(
     pass
 
 
-def _register_study() -> None:
-    try:
-        from acucli.study.commands import register
-    except ImportError:  # pragma: no cover - study package is part of the wheel
-        return
-    register(app)
+from acucli.study.commands import register as _register_study  # noqa: E402 - needs `app`
 
-
-_register_study()
+_register_study(app)
 
 
 # ----------------------------------------------------------------- the edge

@@ -16,7 +16,7 @@ from acucli import __version__
 from acucli.errors import DataError, Problem
 from acucli.paths import bundled_data_dir, cache_dir, overlay_paths
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 # Bundled files in load order: references first, so everything can cite them.
 BUNDLED = ("references", "meridians", "points", "herbs", "conditions", "safety")
 SECTIONS = ("references", "meridians", "points", "herbs", "conditions", "safety", "notes", "files",
@@ -131,19 +131,12 @@ class KB:
 
     def old_codes(self) -> dict:
         """Old (pre-WHO) code -> the points that carried it in older books."""
-        if "points" not in self._sections and hasattr(self._reader, "old_codes"):
-            return self._reader.old_codes
-        out: dict = {}
-        for p in self.points:
-            for oc in p["old_codes"]:
-                out.setdefault(oc.upper(), []).append(p["code"])
-        return out
+        if hasattr(self._reader, "old_codes"):
+            return self._reader.old_codes  # in the cache header: no section read
+        return self.section("point_names").get("old", {})
 
     def notes_for(self, kind: str, key: str) -> list[dict]:
         return [n for n in self.section("notes") if n["kind"] == kind and n["target"] == key]
-
-    def reference(self, ref_id: str) -> dict | None:
-        return self.by_key("references").get(ref_id)
 
 
 # ------------------------------------------------------------------ build
@@ -305,13 +298,9 @@ def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> None:
             blobs[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
         offsets[name] = [pos, len(blobs[name])]
         pos += len(blobs[name])
-    old_codes: dict = {}
-    for p in data.get("points", []):
-        for oc in p["old_codes"]:
-            old_codes.setdefault(oc.upper(), []).append(p["code"])
     header = json.dumps({"format": CACHE_FORMAT, "version": __version__, "manifest": manifest,
                          "digest": digest, "sections": offsets, "records": records,
-                         "old_codes": old_codes}, ensure_ascii=False).encode()
+                         "old_codes": data["point_names"]["old"]}, ensure_ascii=False).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as fh:
@@ -327,6 +316,7 @@ class _CacheReader:
         self.sections = header["sections"]
         self.records = header.get("records", {})
         self.old_codes = header.get("old_codes", {})
+        self._records: dict = {}  # one read per record, and the same dict every time
 
     def _read(self, off: int, length: int):
         with open(self.path, "rb") as fh:
@@ -340,8 +330,10 @@ class _CacheReader:
         return self._read(*self.sections[name])
 
     def record(self, kind: str, key: str):
-        where = self.records.get(kind, {}).get(key)
-        return self._read(*where) if where else None
+        if (kind, key) not in self._records:
+            where = self.records.get(kind, {}).get(key)
+            self._records[kind, key] = self._read(*where) if where else None
+        return self._records[kind, key]
 
     def has(self, kind: str, key: str) -> bool:
         return key in self.records.get(kind, {})
@@ -379,6 +371,7 @@ def load(use_cache: bool = True) -> KB:
     except OSError as exc:
         raise DataError([], f"{exc.filename}: cannot read: {exc.strerror}") from None
     path = _cache_path()
+    digest = None
     if use_cache:
         found = _read_header(path)
         if found:
@@ -399,11 +392,12 @@ def load(use_cache: bool = True) -> KB:
                 _KB = KB(sections=data, meta={"cache": str(path), "cache_used": True})
                 return _KB
     data = build(files)
-    try:
-        digest = _hash_files(files)
-    except OSError:
-        digest = ""
     if use_cache:
+        if digest is None:
+            try:
+                digest = _hash_files(files)
+            except OSError:
+                digest = ""
         _try_write(path, manifest, digest, data)
     _KB = KB(sections=data, meta={"cache": str(path), "cache_used": False})
     return _KB

@@ -28,7 +28,7 @@ class Style:
     """Colour and width choices for the terminal renderer."""
 
     def __init__(self, no_color: bool = False):
-        self.no_color = no_color or "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != ""
+        self.no_color = no_color or bool(os.environ.get("NO_COLOR"))
 
 
 def choose_format(fmt: str | None) -> str:
@@ -173,10 +173,6 @@ def card_markdown(card) -> str:
             out.append(clean(body))
         out.append("")
     return "\n".join(out) + "\n"
-
-
-def emit_text(lines: list[str]) -> None:
-    _write("".join(clean(line) + "\n" for line in lines))
 
 
 def say(message: str) -> None:

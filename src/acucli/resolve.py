@@ -42,10 +42,12 @@ def _close(word, candidates, n, cutoff):
 
 
 def point_name_index(points: list) -> dict:
-    """Folded names -> point codes: tone-aware (pinyin, hanzi) and tone-less (pinyin, English, aliases)."""
+    """Folded names -> point codes: tone-aware (pinyin, hanzi), tone-less (pinyin,
+    English, aliases), other standards' codes, and older numbering."""
     exact: dict = {}
     loose: dict = {}
     others: dict = {}
+    old: dict = {}
     for p in points:
         code = p["code"]
         for name in (p["pinyin"], p["hanzi"], p["hanzi_traditional"]):
@@ -56,7 +58,9 @@ def point_name_index(points: list) -> dict:
                 lst.append(code)
         for oc in p["other_codes"]:
             others[fold(oc)] = code
-    return {"exact": exact, "loose": loose, "others": others}
+        for oc in p["old_codes"]:
+            old.setdefault(oc.upper(), []).append(code)
+    return {"exact": exact, "loose": loose, "others": others, "old": old}
 
 
 class Resolver:
@@ -128,7 +132,7 @@ class Resolver:
         if "points" not in self._indexes:
             # Built once when the cache is written; rebuilt here only without a cache.
             idx = self.kb.section("point_names") or point_name_index(self.kb.points)
-            self._indexes["points"] = (idx["exact"], idx["loose"], idx["others"], None)
+            self._indexes["points"] = (idx["exact"], idx["loose"], idx["others"])
         return self._indexes["points"]
 
     def point(self, query: str) -> Match:
@@ -146,7 +150,7 @@ class Resolver:
                 notes.append(f"older books number {p['code']} {p['pinyin']} {p['hanzi']} as {code}; "
                              f"showing the WHO {code}")
             return Match([kb.get("points", code)], notes=notes)
-        exact, loose, others, _ = self._point_index()
+        exact, loose, others = self._point_index()
         other = others.get(fold(q))
         if other:
             return Match([kb.get("points", other)], notes=[f"{q} is {other} in the WHO standard"])
@@ -168,7 +172,7 @@ class Resolver:
         return f"{code} {p['pinyin']} {p['hanzi']}" if p else code
 
     def _point_suggestions(self, q: str) -> list[str]:
-        exact, loose, others, _ = self._point_index()
+        exact, loose, _ = self._point_index()
         keys = list(loose) + [k for k in exact if k not in loose]
         close = _close(fold(q), keys, n=6, cutoff=0.6)
         out = []

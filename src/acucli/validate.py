@@ -271,7 +271,7 @@ def _category(r: _Record, item) -> dict | None:
     return {"name": name, "value": value}
 
 
-def point(ctx: _Ctx, d: dict, partial: bool = False) -> dict:
+def point(ctx: _Ctx, d: dict) -> dict:
     r = _Record(ctx, d, f"point {d.get('code', '?')}")
     code = r.text("code")
     if code and not CODE_RE.match(code):

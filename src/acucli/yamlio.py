@@ -126,15 +126,6 @@ def load_file(path: Path):
     return load_text(text)
 
 
-def strip_lines(obj):
-    """A deep copy of obj without the line bookkeeping keys."""
-    if isinstance(obj, dict):
-        return {k: strip_lines(v) for k, v in obj.items() if k not in (LINE, LINES)}
-    if isinstance(obj, list):
-        return [strip_lines(v) for v in obj]
-    return obj
-
-
 def dump(obj) -> str:
     """YAML text for --format yaml (unicode kept, keys in record order)."""
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
