@@ -303,3 +303,19 @@ def test_help_lists_every_command_the_readme_uses():
     listed = run_acu("--help").stdout
     for cmd in used:
         assert re.search(rf"^  {cmd}\b", listed, flags=re.M), cmd
+
+
+@pytest.mark.parametrize("args", [["point", "KI3"], ["condition", "osteoporosis"], ["herb", "du-zhong"]])
+def test_json_has_no_bookkeeping_keys(args):
+    text = run_acu(*args, "-f", "json").stdout
+
+    def walk(obj):
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                assert not k.startswith("_"), k
+                walk(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                walk(v)
+
+    walk(json.loads(text))

@@ -120,3 +120,14 @@ def test_empty_and_junk_input(r):
     for junk in ["", "   ", "???", "\x1b[31m", "🙂", "a" * 500, "ST" + "9" * 50]:
         m = r.point(junk)
         assert not m.records
+
+
+@pytest.mark.parametrize("text", ["腎兪", "腎腧", "肾俞"])
+def test_variant_characters_of_older_texts(r, text):
+    assert codes(r.point(text)) == ["BL23"]
+
+
+@pytest.mark.parametrize("text,cid", [("骨質疏鬆症", "osteoporosis"), ("骨質疏鬆", "osteoporosis"),
+                                      ("坐骨神經痛", "sciatica"), ("偏頭痛", "migraine")])
+def test_traditional_condition_names(r, text, cid):
+    assert [c["id"] for c in r.condition(text).records] == [cid]

@@ -238,7 +238,7 @@ class Resolver:
             for c in self.kb.conditions:
                 keys = [c["id"], c["name"], *c["aliases"]]
                 for ch in c["chinese"]:
-                    keys += [ch["hanzi"], ch["pinyin"]]
+                    keys += [ch["hanzi"], ch["pinyin"], ch.get("hanzi_traditional") or ""]
                 for k in keys:
                     lst = idx.setdefault(fold(k), [])
                     if c["id"] not in lst:

@@ -22,6 +22,11 @@ def clean(text: str) -> str:
     return _CONTROL_RE.sub(lambda m: "\n" if m.group() == "\n" else "\ufffd", text)
 
 
+# Variant characters seen in older, Japanese and Korean texts, read as the
+# standard form: 腎兪 and 腎腧 are 腎俞 (BL23).
+_VARIANTS = str.maketrans({"兪": "俞", "腧": "俞"})
+
+
 def strip_tones(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -32,9 +37,9 @@ def fold(text: str) -> str:
 
     'Zú sān lǐ', 'zu-san-li' and 'ZUSANLI' all fold to 'zusanli'; hanzi are kept.
     """
-    return _FOLD_DROP_RE.sub("", strip_tones(text).casefold())
+    return _FOLD_DROP_RE.sub("", strip_tones(text.translate(_VARIANTS)).casefold())
 
 
 def fold_tones(text: str) -> str:
     """Like fold() but keeps tone marks, to tell Fútū (LI18) from Fútù (ST32)."""
-    return _FOLD_DROP_RE.sub("", unicodedata.normalize("NFC", text).casefold())
+    return _FOLD_DROP_RE.sub("", unicodedata.normalize("NFC", text.translate(_VARIANTS)).casefold())

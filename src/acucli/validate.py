@@ -189,7 +189,6 @@ def claim(ctx: _Ctx, item, what: str, text_key: str = "text", extra: tuple = ())
     out["basis"] = basis
     if not out["sources"] and not basis:
         r.err(None, "needs 'sources' (reference ids) or 'basis' (traditional, theoretical, consensus)")
-    out["_line"] = _line(item)
     return out
 
 
@@ -421,8 +420,9 @@ def condition(ctx: _Ctx, d: dict) -> dict:
             r.err("chinese", "each Chinese name needs 'hanzi' and 'pinyin'")
             continue
         cr = _Record(ctx, item, f"condition {cid} chinese name")
-        chinese.append({"hanzi": cr.text("hanzi", cjk=True), "pinyin": cr.text("pinyin"),
-                        "note": cr.text("note", required=False) or None})
+        chinese.append({"hanzi": cr.text("hanzi", cjk=True),
+                        "hanzi_traditional": cr.text("hanzi_traditional", required=False, cjk=True) or None,
+                        "pinyin": cr.text("pinyin"), "note": cr.text("note", required=False) or None})
     patterns = []
     for item in d.get("patterns") or []:
         c = claim(ctx, item, f"condition {cid} pattern", text_key="name", extra=("features",))

@@ -95,7 +95,7 @@ def parse_kinds(values: list[str] | None) -> list[str] | None:
                 close = difflib.get_close_matches(part.strip().lower(), list(KINDS) + list(KIND_GROUPS),
                                                   n=3, cutoff=0.5)
                 hint = f"did you mean: {', '.join(close)}?" if close else f"valid: {', '.join(KINDS)}"
-                raise UsageError(f"unknown question kind {part.strip()!r}", [hint, f"kinds: {', '.join(KINDS)}"])
+                raise UsageError(f"unknown question kind {part.strip()!r}", [hint])
             out += [k for k in found if k not in out]
     return out or None
 
