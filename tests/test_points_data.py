@@ -1,6 +1,6 @@
 """Consistency of the bundled point data (data/points.yaml) with the facts.
 
-Expectations come from shared/data/point-names.csv (codes, numbers, names) and
+Expectations come from tests/fixtures/point-names.csv (codes, numbers, names) and
 from standard textbook facts recorded in shared/evidence.md (§3.2 pregnancy,
 §3.3 organ risk, §4.1 command points, §5 the SI2/SI3 data bug), never from the
 YAML itself. The points are loaded with the project's own validator, so a
@@ -21,7 +21,7 @@ from acucli.validate import cross_check, load_and_validate
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
-CSV_PATH = ROOT.parent / "shared" / "data" / "point-names.csv"
+CSV_PATH = ROOT / "tests" / "fixtures" / "point-names.csv"
 
 ORGANS = ("LU", "LI", "ST", "SP", "HT", "SI", "BL", "KI", "PC", "TE", "GB", "LR")
 YIN = {"LU", "SP", "HT", "KI", "PC", "LR"}

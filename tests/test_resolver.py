@@ -8,7 +8,7 @@ import pytest
 
 from acucli import kb as kbmod
 from acucli.resolve import resolver
-from conftest import SHARED
+from conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_old_and_foreign_channel_codes(r, text, code):
 
 
 def _meridian_other_codes():
-    with open(SHARED / "data" / "meridian-names.csv", encoding="utf-8") as fh:
+    with open(FIXTURES / "meridian-names.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             for part in row["other_codes"].split(";"):
                 token = part.strip().split(" (")[0].strip()
