@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
+# ACU_BUNDLED_DATA (a test-only setting) may point the whole run at another data directory.
+DATA = Path(os.environ["ACU_BUNDLED_DATA"]) if os.environ.get("ACU_BUNDLED_DATA") else ROOT / "data"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
@@ -21,7 +23,10 @@ def isolated(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ACU_HOME", str(home))
     monkeypatch.setenv("ACU_CACHE_DIR", str(_shared_cache(tmp_path_factory)))
     monkeypatch.delenv("ACU_DATA_PATH", raising=False)
-    monkeypatch.delenv("ACU_BUNDLED_DATA", raising=False)
+    if DATA != ROOT / "data":
+        monkeypatch.setenv("ACU_BUNDLED_DATA", str(DATA))
+    else:
+        monkeypatch.delenv("ACU_BUNDLED_DATA", raising=False)
     monkeypatch.delenv("ACU_FORMAT", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
@@ -66,22 +71,49 @@ def acu():
     return run_acu
 
 
+class Result:
+    def __init__(self, exit_code: int, stdout: str, stderr: str):
+        self.exit_code, self.stdout, self.stderr = exit_code, stdout, stderr
+        self.output = stdout
+
+
+class _Stream(io.StringIO):
+    """A text stream that says it is not a terminal and is UTF-8, as a pipe would."""
+
+    encoding = "utf-8"
+
+    def isatty(self) -> bool:
+        return False
+
+
+def invoke(*args: str, input: str | None = None, env: dict | None = None) -> Result:
+    """Run `acu ARGS` in this process, through the same edge as the console
+    script (acucli.cli.main): exit codes, stderr messages and all."""
+    from acucli import cli as climod, kb, output
+
+    kb.reset()
+    output.current = None
+    saved = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update({k: v for k, v in (env or {}).items() if v is not None})
+    out, err = _Stream(), _Stream()
+    old = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin, sys.stdout, sys.stderr = _Stream(input or ""), out, err
+    try:
+        climod.main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = old
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return Result(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli():
-    """Call the Typer app in-process (CliRunner), returning (exit_code, stdout, stderr)."""
-    from typer.testing import CliRunner
-
-    from acucli.cli import app
-
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None, env: dict | None = None):
-        from acucli import kb
-
-        kb.reset()
-        result = runner.invoke(app, list(args), input=input, env=env)
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return result
-
+    """Call `acu` in-process, returning a Result (exit_code, stdout, stderr)."""
     return invoke

@@ -75,8 +75,8 @@ def test_broken_bundled_file_reports_file_line_and_exits_2(tmp_path, monkeypatch
 def test_validation_reports_every_problem_not_just_the_first(tmp_path, monkeypatch):
     data = _copy_data(tmp_path)
     points = data / "points.yaml"
-    l1 = _break(points, "  - shu-stream: earth", "  - shu-stream: lava")
-    l2 = _break(points, "- code: LU1\n", "- code: LU1\n  number_x: 1\n")
+    _break(points, "  - shu-stream: earth", "  - shu-stream: lava")
+    _break(points, "- code: LU1\n", "- code: LU1\n  number_x: 1\n")
     text = points.read_text(encoding="utf-8")
     points.write_text(text.replace("  regions: [chest]", "  regions: [chset]", 1), encoding="utf-8")
     monkeypatch.setenv("ACU_BUNDLED_DATA", str(data))

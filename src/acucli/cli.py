@@ -19,8 +19,8 @@ from acucli.options import complete as _complete
 from acucli.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
-    EXIT_NOT_FOUND,
     AcuError,
+    Ambiguous,
     DataError,
     NotFound,
 )
@@ -93,10 +93,15 @@ def _notes(notes) -> None:
         say(f"acu: {n}")
 
 
-def _kb():
+def _lib():
+    from acucli.api import Library
     from acucli import kb
 
-    return kb.load()
+    return Library(kb.load())
+
+
+def _kb():
+    return _lib().kb
 
 
 def _rows(answer, fmt, fields, no_color, title=None, empty="nothing matches") -> None:
@@ -123,62 +128,48 @@ def point_cmd(
     pacemaker: PacemakerOpt = False,
 ):
     """One card per point: names, location, needling, categories, actions, cautions."""
-    from acucli import output, query as q
+    from acucli import output, query as q, views
 
-    kb = _kb()
-    queries = _split_queries(query)
-    answer = q.find_points(kb, queries)
+    out = output.configure(fmt, fields, no_color)
+    lib = _lib()
     ctx = _context(pregnant, bleeding_risk, pacemaker)
-    _notes(answer.notes)
-    f = output.choose_format(fmt)
-    if answer.ambiguous:
-        rows = [q.point_row(kb, p, ctx) for p in answer.items]
-        output.emit_rows(rows, f, fields, title="Which point?", style=output.Style(no_color))
-        raise typer.Exit(EXIT_NOT_FOUND)
-    details = [q.point_detail(kb, p, ctx) for p in answer.items]
+    found, missed = _lookup_each(lib.point_record, views.split_queries(lib.kb, query), "point")
+    details = [q.point_detail(lib.kb, p, ctx) for p in found]
     if ctx.active:
-        _notes(q.context_notes(kb, ctx))
+        _notes(q.context_notes(lib.kb, ctx))
     cards = []
-    if f in ("table", "markdown"):
+    if out.fmt in ("table", "markdown"):
         from acucli.cards import point_card
 
-        cards = [point_card(d, kb.safety.get("no_data", "")) for d in details]
-    output.emit_cards(details, cards, f, fields, flat_columns=POINT_CARD_COLUMNS,
-                      flatten=_flat_point, style=output.Style(no_color))
+        cards = [point_card(d, lib.kb.safety.get("no_data", "")) for d in details]
+    output.emit_cards(details, cards, out.fmt, fields, flat_columns=views.POINT_CARD_COLUMNS,
+                      flatten=views.flat_point, style=out.style)
+    _partial(missed)
 
 
-POINT_CARD_COLUMNS = [
-    "code", "pinyin", "hanzi", "hanzi_traditional", "english", "channel", "number", "regions",
-    "location", "locating", "needling", "moxibustion", "categories", "actions", "indications",
-    "cautions", "notes", "sources",
-]
+def _lookup_each(lookup, names: list[str], what: str) -> tuple[list[dict], list[str]]:
+    """Look up each name; a miss among hits is told after the hits (exit 1)."""
+    from acucli.errors import NotFound
+
+    found, missed = [], []
+    for name in names:
+        try:
+            rec = lookup(name)
+        except NotFound as exc:
+            if len(names) == 1:
+                raise
+            missed.append(f"{exc.message}" + (f" ({exc.hints[0]})" if exc.hints else ""))
+            continue
+        if rec not in found:
+            found.append(rec)
+    if not found:
+        raise NotFound(f"no {what} matches {', '.join(repr(n) for n in names)}")
+    return found, missed
 
 
-def _flat_point(d: dict) -> dict:
-    return {
-        **{k: d[k] for k in ("code", "pinyin", "hanzi", "hanzi_traditional", "english", "channel",
-                             "number", "regions", "location", "locating", "actions", "indications",
-                             "sources")},
-        "needling": d["needling_summary"],
-        "moxibustion": d["needling"].get("moxibustion"),
-        "categories": d["category_labels"],
-        "cautions": [f"{c['kind']}: {c['text']}" for c in d["cautions"]]
-        + [f"{w['flag']}: {w['text']}" for w in d.get("warnings", [])],
-        "notes": d.get("notes", []),
-    }
-
-
-def _split_queries(words: list[str]) -> list[str]:
-    """`acu point zu san li` is one name; `acu point KI3 ST36` is two points."""
-    from acucli.resolve import resolver
-
-    if len(words) > 1:
-        r = resolver(_kb())
-        if not all(r.parse_code(w)[0] for w in words):
-            joined = " ".join(words)
-            if r.point(joined).records:
-                return [joined]
-    return words
+def _partial(missed: list[str]) -> None:
+    if missed:
+        raise NotFound("; ".join(missed))
 
 
 @app.command("points")
@@ -258,35 +249,21 @@ def condition_cmd(
     pacemaker: PacemakerOpt = False,
 ):
     """The full condition card: points, evidence, guidelines, red flags, claims."""
-    from acucli import output, query as q
+    from acucli import output, query as q, views
 
-    kb = _kb()
+    out = output.configure(fmt, fields, no_color)
+    lib = _lib()
     ctx = _context(pregnant, bleeding_risk, pacemaker)
-    d = q.condition_detail(kb, " ".join(name), ctx)
-    f = output.choose_format(fmt)
+    d = q.condition_detail(lib.kb, " ".join(name), ctx)
     cards = []
-    if f in ("table", "markdown"):
+    if out.fmt in ("table", "markdown"):
         from acucli.cards import condition_card
 
         cards = [condition_card(d)]
     elif ctx.active:
         _notes(d["context"]["notes"])
-    output.emit_cards([d], cards, f, fields, flat_columns=CONDITION_CARD_COLUMNS,
-                      flatten=_flat_condition, style=output.Style(no_color))
-
-
-CONDITION_CARD_COLUMNS = ["id", "name", "grade", "summary", "points", "red_flags", "guidelines", "sources"]
-
-
-def _flat_condition(d: dict) -> dict:
-    return {
-        "id": d["id"], "name": d["name"], "grade": d["evidence"].get("grade"),
-        "summary": d["summary"],
-        "points": [f"{i['code']} ({i['role']}, {i['status']})" for i in d["prescription"]],
-        "red_flags": [r["text"] for r in d["red_flags"]],
-        "guidelines": [f"{g['body']}: {g['position']}" for g in d["guidelines"]],
-        "sources": d["sources"],
-    }
+    output.emit_cards([d], cards, out.fmt, fields, flat_columns=views.CONDITION_CARD_COLUMNS,
+                      flatten=views.flat_condition, style=out.style)
 
 
 # ------------------------------------------------------------------- herbs
@@ -300,38 +277,20 @@ def herb_cmd(
     no_color: NoColorOpt = False,
 ):
     """One herb card; an ambiguous name lists the candidates with their safety."""
-    from acucli import output, query as q
+    from acucli import output, query as q, views
 
-    kb = _kb()
-    answer = q.find_herbs(kb, [" ".join(name)])
-    _notes(answer.notes)
-    f = output.choose_format(fmt)
-    if answer.ambiguous:
-        output.emit_rows([q.herb_row(h) for h in answer.items], f, fields, title="Which herb?",
-                         style=output.Style(no_color))
-        raise typer.Exit(EXIT_NOT_FOUND)
-    details = [q.herb_detail(kb, h) for h in answer.items]
+    out = output.configure(fmt, fields, no_color)
+    lib = _lib()
+    h = lib.herb_record(" ".join(name))
+    details = [q.herb_detail(lib.kb, h)]
+    _notes(details[0].get("see_also_notes", []))
     cards = []
-    if f in ("table", "markdown"):
+    if out.fmt in ("table", "markdown"):
         from acucli.cards import herb_card
 
-        cards = [herb_card(d, kb.safety.get("no_data", "")) for d in details]
-    output.emit_cards(details, cards, f, fields, flat_columns=HERB_CARD_COLUMNS, flatten=_flat_herb,
-                      style=output.Style(no_color))
-
-
-HERB_CARD_COLUMNS = ["id", "pinyin", "hanzi", "latin", "english", "status", "category", "nature",
-                     "flavors", "channels", "dose_g", "safety", "cautions", "interactions", "actions"]
-
-
-def _flat_herb(d: dict) -> dict:
-    return {
-        **{k: d[k] for k in ("id", "pinyin", "hanzi", "latin", "english", "status", "category",
-                             "nature", "flavors", "channels", "safety", "actions")},
-        "dose_g": f"{d['dose_g'][0]:g}-{d['dose_g'][1]:g}" if d["dose_g"] else "",
-        "cautions": [f"{c['kind']}: {c['text']}" for c in d["cautions"]],
-        "interactions": [f"{i['drug']}: {i['text']}" for i in d["interactions"]],
-    }
+        cards = [herb_card(d, lib.kb.safety.get("no_data", "")) for d in details]
+    output.emit_cards(details, cards, out.fmt, fields, flat_columns=views.HERB_CARD_COLUMNS,
+                      flatten=views.flat_herb, style=out.style)
 
 
 @app.command("herbs")
@@ -464,6 +423,9 @@ def main(argv: list[str] | None = None) -> None:
     except ClickException as exc:
         exc.show()
         code = exc.exit_code
+    except Ambiguous as exc:
+        _ambiguous(exc)
+        code = exc.code
     except AcuError as exc:
         _error(exc)
         code = exc.code
@@ -503,6 +465,15 @@ def _app_for(args: list) -> typer.Typer:
     small.registered_commands = cmds
     small.registered_groups = groups
     return small
+
+
+def _ambiguous(exc: Ambiguous) -> None:
+    """Every kind, one rule: the candidates as rows on stdout, the message on stderr."""
+    from acucli import output, views
+
+    _error(exc)
+    output.emit_candidates(views.candidate_rows(exc.kind, _kb(), exc.candidates),
+                           title=f"Which {exc.kind[:-1]}?")
 
 
 def _error(exc: AcuError) -> None:

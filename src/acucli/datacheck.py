@@ -20,12 +20,11 @@ def validate_paths(paths: list[str]) -> tuple[list, str]:
             data = kbmod.build(files, strict=True)
         except DataError as exc:
             return exc.problems, ""
-        n = sum(len(data[k]) for k in kbmod.KEYS)
+        n = sum(len(data[k]) for k in kbmod.KINDS)
         return [], f"ok: {len(files)} files, {n} records"
     # Standalone files are checked against the bundled data (so an overlay may
     # cite a reference or note a point that the bundled files define).
-    bundled = [kbmod.SourceFile(kbmod.bundled_data_dir() / f"{n}.yaml", True) for n in kbmod.BUNDLED]
-    bundled = [f for f in bundled if f.path.exists()]
+    bundled = kbmod.bundled_files()
     extra = []
     problems = []
     for p in paths:
@@ -47,5 +46,5 @@ def validate_paths(paths: list[str]) -> tuple[list, str]:
         return problems, ""
     if problems:
         return problems, ""
-    n = sum(len(data[k]) for k in kbmod.KEYS)
+    n = sum(len(data[k]) for k in kbmod.KINDS)
     return [], f"ok: {len(bundled) + len(extra)} files, {n} records"

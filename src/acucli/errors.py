@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-# Exit codes, documented in README.md and `acu --help`.
-EXIT_OK = 0
+# Exit codes, documented in README.md, docs/output.md and `acu --help`.
 EXIT_NOT_FOUND = 1  # a valid query with no results, or an unknown single item
 EXIT_USAGE = 2  # usage error, a value outside a closed vocabulary, or broken data
 EXIT_INTERNAL = 3  # a bug in acu itself
+EXIT_FINDINGS = 4  # `acu check` found a contraindicated or major problem
 EXIT_INTERRUPTED = 130
 
 
@@ -54,6 +54,18 @@ class UsageError(AcuError):
 
 class NotFound(AcuError):
     code = EXIT_NOT_FOUND
+
+
+class Ambiguous(AcuError):
+    """A name that fits several records. `candidates` are the records (typed
+    in the API, rows in the CLI), so a caller can choose."""
+
+    code = EXIT_NOT_FOUND
+
+    def __init__(self, message: str, candidates: list, kind: str, hints: list[str] | None = None):
+        super().__init__(message, hints)
+        self.candidates = list(candidates)
+        self.kind = kind
 
 
 class DataError(AcuError):

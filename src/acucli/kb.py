@@ -14,14 +14,18 @@ from pathlib import Path
 
 from acucli import __version__
 from acucli.errors import DataError, Problem
+from acucli.models import KEYED, KINDS, schema_digest
 from acucli.paths import bundled_data_dir, cache_dir, overlay_paths
 
-CACHE_FORMAT = 6
-# Bundled files in load order: references first, so everything can cite them.
-BUNDLED = ("references", "meridians", "points", "herbs", "conditions", "safety")
-SECTIONS = ("references", "meridians", "points", "herbs", "conditions", "safety", "notes", "files",
-            "point_names")
-KEYS = {"references": "id", "meridians": "code", "points": "code", "herbs": "id", "conditions": "id"}
+# Bump for a change in how the cache is laid out; a change of the schema
+# (acucli.models) changes the cache name by itself.
+CACHE_FORMAT = 7
+# Bundled files load in this order first (references, so everything can cite
+# them), then every other data/*.yaml in name order.
+BUNDLED_FIRST = ("references", "meridians", "points", "herbs")
+KEYS = dict(KEYED)
+LISTS = tuple(k for k in KINDS if k not in KEYS)  # record kinds without a key (interactions)
+SECTIONS = (*KINDS, "safety", "notes", "files", "point_names")
 
 
 class SourceFile:
@@ -34,12 +38,18 @@ class SourceFile:
         return [str(self.path), st.st_size, st.st_mtime_ns]
 
 
-def data_files() -> tuple[list[SourceFile], list]:
+def bundled_files() -> list[SourceFile]:
+    base = bundled_data_dir()
+    first = [base / f"{name}.yaml" for name in BUNDLED_FIRST]
+    rest = sorted(p for p in base.glob("*.yaml") if p not in first)
+    return [SourceFile(p, True) for p in first + rest if p.is_file()]
+
+
+def data_files(overlays: list | None = None) -> tuple[list[SourceFile], list]:
     """Every YAML file acu reads, bundled first; problems for unreadable overlay paths."""
     problems = []
-    base = bundled_data_dir()
-    files = [SourceFile(base / f"{name}.yaml", True) for name in BUNDLED if (base / f"{name}.yaml").exists()]
-    for p in overlay_paths():
+    files = bundled_files()
+    for p in overlay_paths() if overlays is None else overlays:
         try:
             if p.is_dir():
                 try:
@@ -58,8 +68,13 @@ def data_files() -> tuple[list[SourceFile], list]:
     return files, problems
 
 
-def _cache_path() -> Path:
-    return cache_dir() / f"kb-{__version__}-f{CACHE_FORMAT}.json"
+def _cache_path(files: list[SourceFile]) -> Path:
+    """One cache per schema and per set of data files: switching ACU_DATA_PATH
+    back and forth does not rebuild each time."""
+    import hashlib
+
+    paths = hashlib.sha256("\0".join(str(f.path) for f in files).encode()).hexdigest()[:10]
+    return cache_dir() / f"kb-{__version__}-f{CACHE_FORMAT}-{schema_digest()}-{paths}.json"
 
 
 def _hash_files(files: list[SourceFile]) -> str:
@@ -80,6 +95,7 @@ class KB:
         self._reader = reader
         self.meta = meta or {}
         self._by_key: dict[str, dict] = {}
+        self._resolver = None  # acucli.resolve builds it on first use
 
     def section(self, name: str):
         if name not in self._sections:
@@ -149,7 +165,7 @@ def build(files: list[SourceFile], strict: bool = False) -> dict:
     from acucli.yamlio import YamlProblem, load_file
 
     problems: list = []
-    merged: dict = {k: [] for k in KEYS}
+    merged: dict = {k: [] for k in KINDS}
     merged["safety"] = {}
     merged["notes"] = []
     merged["shared_aliases"] = []
@@ -175,7 +191,7 @@ def build(files: list[SourceFile], strict: bool = False) -> dict:
             if kind == "safety":
                 merged["safety"].update(items)
                 continue
-            if kind in ("notes", "shared_aliases"):
+            if kind in ("notes", "shared_aliases") or kind in LISTS:
                 merged[kind] += items
                 counts[kind] = len(items)
                 continue
@@ -225,6 +241,8 @@ def _name_key(kind: str, rec: dict) -> str | None:
         return rec["hanzi"] + "|" + rec["latin"].casefold()
     if kind == "conditions":
         return rec["name"].casefold()
+    if kind == "formulas":
+        return rec["hanzi"] + "|" + fold_tones(rec["pinyin"])
     return None
 
 
@@ -358,28 +376,37 @@ def _read_header(path: Path):
 _KB: KB | None = None
 
 
-def load(use_cache: bool = True) -> KB:
-    """The knowledge base for this process (bundled data + overlays)."""
+def load(use_cache: bool = True, overlays: list | None = None) -> KB:
+    """The knowledge base for this process (bundled data + overlays).
+
+    `overlays` (files or directories) replaces ACU_DATA_PATH; such a KB is
+    built for the caller and not kept as the process's own."""
     global _KB
+    if overlays is not None:
+        return _load(use_cache, [Path(p) for p in overlays])
     if _KB is not None:
         return _KB
-    files, problems = data_files()
+    _KB = _load(use_cache, None)
+    return _KB
+
+
+def _load(use_cache: bool, overlays: list | None) -> KB:
+    files, problems = data_files(overlays)
     if problems:
         raise DataError(problems)
     try:
         manifest = [f.stat_key() for f in files]
     except OSError as exc:
         raise DataError([], f"{exc.filename}: cannot read: {exc.strerror}") from None
-    path = _cache_path()
+    path = _cache_path(files)
     digest = None
     if use_cache:
         found = _read_header(path)
         if found:
             header, start = found
             if header["manifest"] == manifest:
-                _KB = KB(reader=_CacheReader(path, start, header),
-                         meta={"cache": str(path), "cache_used": True})
-                return _KB
+                return KB(reader=_CacheReader(path, start, header),
+                          meta={"cache": str(path), "cache_used": True})
             # Files touched but maybe not changed: compare content hashes.
             try:
                 digest = _hash_files(files)
@@ -389,8 +416,7 @@ def load(use_cache: bool = True) -> KB:
                 reader = _CacheReader(path, start, header)
                 data = {name: reader(name) for name in SECTIONS}
                 _try_write(path, manifest, digest, data)
-                _KB = KB(sections=data, meta={"cache": str(path), "cache_used": True})
-                return _KB
+                return KB(sections=data, meta={"cache": str(path), "cache_used": True})
     data = build(files)
     if use_cache:
         if digest is None:
@@ -399,8 +425,7 @@ def load(use_cache: bool = True) -> KB:
             except OSError:
                 digest = ""
         _try_write(path, manifest, digest, data)
-    _KB = KB(sections=data, meta={"cache": str(path), "cache_used": False})
-    return _KB
+    return KB(sections=data, meta={"cache": str(path), "cache_used": False})
 
 
 def _try_write(path: Path, manifest, digest, data) -> None:

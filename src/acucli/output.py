@@ -24,20 +24,69 @@ TERMINAL_HIDDEN = ("location", "why", "other_codes")
 FORMATS = ("table", "tsv", "csv", "json", "jsonl", "yaml", "markdown")
 
 
+def use_color(no_color: bool = False, stream=None) -> bool:
+    """The one colour rule, for cards, tables, quiz and study alike:
+    --no-color or NO_COLOR: never; FORCE_COLOR (not 0): always; else on a terminal."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None and force != "":
+        return force != "0"
+    stream = stream if stream is not None else sys.stdout
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 class Style:
-    """Colour and width choices for the terminal renderer."""
+    """Colour choice for the terminal renderer (see use_color)."""
 
     def __init__(self, no_color: bool = False):
-        self.no_color = no_color or bool(os.environ.get("NO_COLOR"))
+        self.color = use_color(no_color)
+        self.no_color = not self.color
+        self.forced = self.color and bool(os.environ.get("FORCE_COLOR"))
+
+
+class Settings:
+    """What the command line asked for: format, fields, colour. Chosen once per
+    command (configure) and read by whatever writes, including the error edge."""
+
+    def __init__(self, fmt: str, fields: str | None, no_color: bool):
+        self.fmt, self.fields, self.no_color = fmt, fields, no_color
+        parse_fields(fields)  # an empty or repeated --fields is refused before any work
+
+    @property
+    def style(self) -> "Style":
+        return Style(self.no_color)
+
+
+current: Settings | None = None
+
+
+def configure(fmt: str | None, fields: str | None = None, no_color: bool = False) -> Settings:
+    global current
+    current = Settings(choose_format(fmt), fields, no_color)
+    return current
+
+
+def emit_candidates(rows: list[dict], title: str) -> None:
+    """An ambiguous name: the candidates as rows, in the chosen format."""
+    s = current or Settings(choose_format(None), None, False)
+    fields = s.fields if s.fields and rows and all(f in rows[0] for f in parse_fields(s.fields)) else None
+    emit_rows(rows, s.fmt, fields, title=title, style=s.style)
 
 
 def choose_format(fmt: str | None) -> str:
-    if fmt:
+    """The one place the format is decided: --format, else ACU_FORMAT, else by TTY."""
+    if fmt is not None:
         if fmt not in FORMATS:
             raise UsageError(f"unknown format {fmt!r}", [f"valid: {', '.join(FORMATS)}"])
         return fmt
     env = os.environ.get("ACU_FORMAT")
-    if env in FORMATS:
+    if env is not None:
+        if env not in FORMATS:
+            raise UsageError(f"ACU_FORMAT is {env!r}, not a format", [f"valid: {', '.join(FORMATS)}"])
         return env
     try:
         tty = sys.stdout.isatty()
@@ -46,10 +95,24 @@ def choose_format(fmt: str | None) -> str:
     return "table" if tty else "tsv"
 
 
+def parse_fields(fields: str | None) -> list[str] | None:
+    """--fields as a list; empty, unknown-looking or repeated names are usage errors."""
+    if fields is None:
+        return None
+    wanted = [f.strip() for f in fields.split(",")]
+    if not any(wanted) or "" in wanted:
+        raise UsageError(f"--fields {fields!r} has an empty field name",
+                         ["give comma-separated names, e.g. --fields code,pinyin"])
+    repeated = sorted({f for f in wanted if wanted.count(f) > 1})
+    if repeated:
+        raise UsageError(f"--fields names {', '.join(repeated)} more than once")
+    return wanted
+
+
 def pick_fields(available: list[str], fields: str | None) -> list[str]:
-    if not fields:
+    wanted = parse_fields(fields)
+    if not wanted:
         return available
-    wanted = [f.strip() for f in fields.split(",") if f.strip()]
     bad = [f for f in wanted if f not in available]
     if bad:
         raise UsageError(f"unknown field(s) {', '.join(bad)}", [f"fields: {', '.join(available)}"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from acucli import schema as S
-from acucli.errors import NotFound, UsageError
+from acucli.errors import Ambiguous, NotFound, UsageError
 from acucli.resolve import resolver
 from acucli.text import fold
 
@@ -248,11 +248,11 @@ def list_points(kb, meridian=None, region=None, category=None, condition=None,
     if condition is not None:
         cond = get_condition(kb, condition)
         order = [item["code"] for item in cond["prescription"] if item["code"] in kb.by_key("points")]
-        rx_by_code = {item["code"]: item for item in cond["prescription"]}
+        rx_by_code = {item["code"]: item for item in cond["prescription"] if item["code"]}
         pts = [kb.get("points", c) for c in dict.fromkeys(order)]
-        skipped = [i["code"] for i in cond["prescription"] if i["code"] not in kb.by_key("points")]
-        if skipped:
-            notes.append(f"{cond['id']}: also {', '.join(skipped)} (no point record)")
+        sites = [f"{rx_label(i)} ({i['role']}, {i['status']})" for i in cond["prescription"] if not i["code"]]
+        if sites:
+            notes.append(f"{cond['id']}: also {', '.join(sites)}: see acu condition {cond['id']}")
     if meridian is not None:
         code = meridian_code(kb, meridian)
         pts = [p for p in pts if p["channel"] == code]
@@ -270,10 +270,9 @@ def list_points(kb, meridian=None, region=None, category=None, condition=None,
     for p in pts:
         row = point_row(kb, p, ctx)
         if cond is not None:
+            # The filter's own columns come after the standard ones: `cut -f` positions hold.
             rx = rx_by_code[p["code"]]
-            row = {"code": row["code"], "pinyin": row["pinyin"], "hanzi": row["hanzi"],
-                   "role": rx["role"], "status": rx["status"], "why": rx["why"],
-                   **{k: v for k, v in row.items() if k not in ("code", "pinyin", "hanzi")}}
+            row = {**row, "role": rx["role"], "status": rx["status"], "why": rx["why"]}
         if ctx.omit and row.get("warnings"):
             omitted.append(p["code"])
             continue
@@ -332,22 +331,37 @@ def meridian_detail(kb, text: str) -> tuple[dict, list[dict]]:
 def get_condition(kb, text: str) -> dict:
     m = resolver(kb).condition(text)
     if not m.records:
-        raise UsageError(f"unknown condition {text!r}", [f"closest: {', '.join(m.suggestions)}"])
+        hints = [f"did you mean: {', '.join(m.suggestions)}?"] if m.suggestions else []
+        hints.append(f"list them with: acu conditions; or look everywhere: acu search {text!r}")
+        raise UsageError(f"unknown condition {text!r}", hints)
     if m.ambiguous:
-        raise UsageError(
-            f"{text!r} covers {len(m.records)} conditions; choose one",
-            [f"{c['id']}: {c['name']}" for c in m.records],
-        )
+        raise Ambiguous(f"{text!r} covers {len(m.records)} conditions; choose one",
+                        m.records, "conditions")
     return m.records[0]
 
 
-def condition_rows(kb) -> list[dict]:
-    return [{
+def rx_label(item: dict) -> str:
+    """A prescription item as people write it: BL23, Ashi points, Jiaji C4-C7, ear Shenmen."""
+    if item.get("code"):
+        return item["code"]
+    if item["site"] == "jiaji":
+        return f"Jiaji {item['level']}"
+    if item["site"] == "ear":
+        return f"ear {item['ear_point']}"
+    return "Ashi points"
+
+
+def condition_row(c: dict) -> dict:
+    return {
         "id": c["id"], "name": c["name"], "group": c.get("group") or "",
         "grade": c["evidence"].get("grade", ""),
-        "points": [i["code"] for i in c["prescription"] if i["status"] == "core"],
+        "points": [rx_label(i) for i in c["prescription"] if i["status"] == "core"],
         "chinese": [ch["hanzi"] for ch in c["chinese"]],
-    } for c in kb.conditions]
+    }
+
+
+def condition_rows(kb) -> list[dict]:
+    return [condition_row(c) for c in kb.conditions]
 
 
 def condition_detail(kb, text: str, ctx: Context | None = None) -> dict:
@@ -409,6 +423,14 @@ def herb_safety(h: dict) -> list[str]:
     return out
 
 
+def herb_ambiguity(name: str, herbs: list[dict]) -> str:
+    """Say "different safety" only when the candidates' safety differs."""
+    differs = len({tuple(herb_safety(h)) for h in herbs}) > 1
+    what = "different herbs with different safety" if differs else "different herbs"
+    return (f"{name!r} can mean {len(herbs)} {what}; name one exactly: "
+            + ", ".join(h["id"] for h in herbs))
+
+
 def herb_row(h: dict) -> dict:
     return {
         "id": h["id"], "pinyin": h["pinyin"], "hanzi": h["hanzi"], "latin": h["latin"],
@@ -439,8 +461,7 @@ def find_herbs(kb, queries: list[str]) -> Answer:
             continue
         if m.ambiguous:
             ambiguous = True
-            notes.append(f"{q!r} can mean {len(m.records)} different herbs with different safety; "
-                         "name one exactly: " + ", ".join(h["id"] for h in m.records))
+            notes.append(herb_ambiguity(q, m.records))
         found += [h for h in m.records if h not in found]
     if missing and not found:
         q, sugg = missing[0]

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-
 from rich import box
 from rich.console import Console
 from rich.markup import escape
@@ -16,11 +14,11 @@ from acucli.output import cell
 
 
 def _console(style) -> Console:
-    force = os.environ.get("FORCE_COLOR")
+    # The colour decision is output.use_color's; Rich only draws it.
     return Console(
         no_color=style.no_color,
         color_system=None if style.no_color else "auto",
-        force_terminal=True if force and not style.no_color else None,
+        force_terminal=True if style.forced else None,
         highlight=False,
         soft_wrap=False,
         emoji=False,

@@ -257,23 +257,22 @@ class Resolver:
             recs = [by_id[i] for i in ids]
             return Match(recs, ambiguous=len(recs) > 1)
         keys = list(idx) + list(groups)
-        close = _close(q, keys, n=6, cutoff=0.5)
+        # Only names that really are close: short names (IBS, OA) match too easily.
+        close = _close(q, keys, n=6, cutoff=0.8 if len(q) <= 5 else 0.7)
         sugg = []
         for k in close:
             for cid in idx.get(k) or groups.get(k) or []:
                 if cid not in sugg:
                     sugg.append(cid)
-        return Match(suggestions=sugg[:5] or [c["id"] for c in self.kb.conditions])
+        return Match(suggestions=sugg[:5])
 
     def condition_names(self) -> list[str]:
         return [c["id"] for c in self.kb.conditions]
 
 
-_RESOLVERS: dict = {}
-
-
 def resolver(kb) -> Resolver:
-    r = _RESOLVERS.get(id(kb))
-    if r is None or r.kb is not kb:
-        r = _RESOLVERS[id(kb)] = Resolver(kb)
+    """The resolver of this knowledge base, built once and kept on it."""
+    r = getattr(kb, "_resolver", None)
+    if r is None:
+        r = kb._resolver = Resolver(kb)
     return r

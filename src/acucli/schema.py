@@ -6,8 +6,7 @@ completions without loading the validator.
 
 from __future__ import annotations
 
-KINDS = ("references", "meridians", "points", "conditions", "herbs", "safety", "notes")
-TOP_LEVEL = KINDS + ("shared_aliases",)
+MERIDIAN_KINDS = ("primary", "extraordinary", "extra", "non-who")
 
 REGIONS = (
     "head", "face", "neck", "shoulder", "upper-back", "lower-back", "sacrum", "chest",
@@ -42,7 +41,9 @@ CATEGORIES: dict[str, tuple | str | None] = {
     "window-of-heaven": None,
     "heavenly-star": None,
     "ghost-point": None,
-    "command-point": COMMAND_REGIONS,
+    "command-point": COMMAND_REGIONS,  # until the data moves to the two sets below
+    "four-command-points": COMMAND_REGIONS[:4],
+    "six-command-points": COMMAND_REGIONS,
     "crossing-point": "channels",
     "sea": SEAS,
 }
@@ -58,7 +59,9 @@ CATEGORY_ALIASES = {
     "confluence": "confluent", "opening": "confluent", "master": "confluent",
     "eight-confluent": "confluent", "window-of-sky": "window-of-heaven",
     "ma-danyang": "heavenly-star", "ghost": "ghost-point", "sun-simiao": "ghost-point",
-    "command": "command-point", "crossing": "crossing-point", "intersection": "crossing-point",
+    "command": "six-command-points",
+    "four-command": "four-command-points", "six-command": "six-command-points",
+    "crossing": "crossing-point", "intersection": "crossing-point",
     "five-shu": "five-shu",
 }
 
@@ -105,7 +108,8 @@ HERB_CAUTIONS = (
 )
 DRUGS = (
     "warfarin", "anticoagulants", "antiplatelets", "antihypertensives", "diuretics", "digoxin",
-    "stimulants", "maois", "hypoglycemics", "sedatives", "immunosuppressants",
+    "stimulants", "maois", "hypoglycemics", "sedatives", "immunosuppressants", "nsaids",
+    "antidepressants", "cyp3a4-substrates", "hormones",
 )
 # `--interacts warfarin` must also find herbs flagged for anticoagulants in general.
 DRUG_FAMILIES = {
@@ -116,8 +120,22 @@ DRUG_FAMILIES = {
 
 RX_ROLES = ("local", "adjacent", "distal", "pattern", "command", "meeting", "empirical")
 RX_STATUS = ("core", "optional", "non-standard")
+RX_SITES = ("ashi", "jiaji", "ear")
 GRADES = ("insufficient", "very-low", "low", "low-moderate", "moderate", "moderate-high", "high")
 GUIDELINE_POSITIONS = (
     "recommended", "conditional", "consider", "not-recommended", "not-included", "historical",
+    "none-found",
 )
 VERDICTS = ("true", "partly-true", "misleading", "unsupported", "false")
+
+FORMULA_CATEGORIES = (
+    "exterior-releasing", "purgative", "harmonizing", "heat-clearing", "summer-heat-clearing",
+    "interior-warming", "exterior-interior-releasing", "tonifying", "astringent", "calming",
+    "orifice-opening", "qi-regulating", "blood-regulating", "wind-treating", "dryness-treating",
+    "damp-dispelling", "phlegm-dispelling", "digestive", "anthelmintic", "emetic", "abscess-healing",
+)
+FORMULA_ROLES = ("chief", "deputy", "assistant", "envoy")
+FORMULA_CAUTIONS = ("pregnancy", "toxicity", "substitution", "cinnabar", "animal-part", "general")
+SEVERITIES = ("contraindicated", "major", "moderate", "minor")
+EVIDENCE_KINDS = ("case-report", "clinical-study", "pharmacological", "theoretical", "review", "database")
+INCOMPATIBILITY_SETS = ("eighteen-incompatibilities", "nineteen-antagonisms")

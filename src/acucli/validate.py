@@ -12,6 +12,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from acucli import models as M
 from acucli import schema as S
 from acucli.errors import Problem
 from acucli.text import fold, has_control_chars
@@ -153,81 +154,126 @@ class _Record:
             return None
         return [lo, hi]
 
-    def claims(self, key: str, required: bool = False, text_key: str = "text") -> list[dict]:
-        """Items that make a claim: text plus sources and/or basis."""
-        v = self.d.get(key)
-        if v is None:
-            if required:
-                self.err(key, f"'{key}' is missing")
-            return []
-        if not isinstance(v, list):
-            self.err(key, f"'{key}' must be a list")
-            return []
-        return [c for c in (claim(self.ctx, item, f"{self.what} {key}", text_key) for item in v) if c]
-
-    def sources(self, key: str = "sources", required: bool = True) -> list[str]:
-        return self.texts(key, required=required)
-
-    def sub(self, key: str, what: str | None = None) -> "_Record | None":
-        v = self.d.get(key)
-        if not isinstance(v, dict):
-            self.err(key, f"'{key}' must be a mapping")
-            return None
-        return _Record(self.ctx, v, what or f"{self.what} {key}")
 
 
-def claim(ctx: _Ctx, item, what: str, text_key: str = "text", extra: tuple = ()) -> dict | None:
-    if not isinstance(item, dict):
-        ctx.add(0, f"{what}: each item must be a mapping with '{text_key}' and sources/basis")
+
+# ------------------------------------------------------- the generic check
+#
+# Every record kind is a dataclass in acucli.models; its field metadata says
+# how each YAML value is checked. Nothing here names a field of a kind, except
+# the few checks that span fields (the `_post_*` functions).
+
+
+def _unknown_keys(r: _Record, names: list[str], allowed: tuple = ()) -> None:
+    import difflib
+
+    for key in r.d:
+        if key in (LINE, LINES) or key in names or key in allowed:
+            continue
+        if not isinstance(key, str):
+            r.err(None, f"key {key!r} must be text")
+            continue
+        near = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        hint = f"; did you mean {near[0]!r}?" if near else f"; valid keys: {', '.join(names)}"
+        r.err(key, f"unknown key {key!r}{hint}")
+
+
+def check(ctx: _Ctx, model: type, d, what: str, allowed: tuple = ()) -> dict | None:
+    """A validated record in its JSON shape, from one YAML mapping."""
+    if not isinstance(d, dict):
+        ctx.add(0, f"{what}: must be a mapping with keys {', '.join(M.field_names(model))}")
         return None
-    r = _Record(ctx, item, what)
-    out = {text_key: r.text(text_key)}
-    for k in extra:
-        out[k] = r.text(k, required=False)
-    out["sources"] = r.texts("sources", required=False)
-    basis = r.choice("basis", S.BASIS, required=False)
-    out["basis"] = basis
-    if not out["sources"] and not basis:
+    r = _Record(ctx, d, what)
+    _unknown_keys(r, M.field_names(model), allowed)
+    out = {}
+    for fld in M.fields_of(model):
+        out[fld.name] = _value(r, fld.name, fld.metadata, fld.default)
+    post = _POST.get(model)
+    if post:
+        post(r, out)
+    if getattr(model, "CLAIM", False) and not out.get("sources") and not out.get("basis"):
         r.err(None, "needs 'sources' (reference ids) or 'basis' (traditional, theoretical, consensus)")
     return out
 
 
-# ---------------------------------------------------------------- records
+def _value(r: _Record, key: str, m, default):
+    kind, required = m["check"], m["required"]
+    if kind == "text":
+        v = r.text(key, required=required)
+        return v if v or required else None
+    if kind == "cjk":
+        v = r.text(key, required=required, cjk=True)
+        return v if v or required else None
+    if kind == "texts":
+        return r.texts(key, required=required)
+    if kind == "choice":
+        return r.choice(key, m["values"], required=required)
+    if kind == "choices":
+        return r.choices(key, m["values"], required=required)
+    if kind == "flag":
+        v = r.d.get(key, default)
+        if not isinstance(v, bool):
+            r.err(key, f"'{key}' must be true or false")
+            return default
+        return v
+    if kind == "int":
+        v = r.d.get(key)
+        if v is None:
+            if required:
+                r.err(key, f"'{key}' is missing")
+            return None
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0 or v > 10**6:
+            r.err(key, f"'{key}' must be a whole number from 0 to 1000000")
+            return None
+        return v
+    if kind == "number":
+        return r.number(key, required=required)
+    if kind == "range":
+        if key not in r.d and not required:
+            return None
+        return r.range_(key, allow_null=m["null_ok"])
+    if kind == "record":
+        if key not in r.d and not required:
+            return None
+        sub = r.d.get(key)
+        if not isinstance(sub, dict):
+            r.err(key, f"'{key}' must be a mapping")
+            return {}
+        return check(r.ctx, m["model"], sub, f"{r.what} {key}") or {}
+    if kind == "records":
+        items = r.d.get(key)
+        if items is None:
+            if required:
+                r.err(key, f"'{key}' is missing (use [] for none)")
+            return []
+        if not isinstance(items, list):
+            r.err(key, f"'{key}' must be a list")
+            return []
+        out = [check(r.ctx, m["model"], item, f"{r.what} {key}") for item in items]
+        return [x for x in out if x is not None]
+    if kind.startswith("custom:"):
+        return _CUSTOM[kind[7:]](r, key, m)
+    raise AssertionError(f"unknown check {kind!r} in the schema")  # a bug in models.py
 
 
-def reference(ctx: _Ctx, d: dict) -> dict:
-    r = _Record(ctx, d, f"reference {d.get('id', '?')}")
-    out = {"id": r.text("id"), "citation": r.text("citation"), "kind": r.choice("kind", S.REFERENCE_KINDS)}
-    for k in ("doi", "pmid", "pmcid", "cochrane", "url"):
-        if k in d:
-            out[k] = r.text(k)
+# ------------------------------------------------ checks that span fields
+
+
+def _aliases(r: _Record, key: str, m) -> list[dict]:
+    raw = r.d.get(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        r.err(key, f"'{key}' must be a list")
+        return []
+    out = []
+    for a in raw:
+        if isinstance(a, str):
+            a = {"name": a}
+        rec = check(r.ctx, M.Alias, a, f"{r.what} alias")
+        if rec and rec["name"]:
+            out.append(rec)
     return out
-
-
-def meridian(ctx: _Ctx, d: dict) -> dict:
-    r = _Record(ctx, d, f"meridian {d.get('code', '?')}")
-    code = r.text("code")
-    if code and not CODE_RE.match(code):
-        r.err("code", f"code {code!r} must be upper-case letters and digits")
-    kind = r.choice("kind", ("primary", "extraordinary", "extra"))
-    count = d.get("point_count")
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
-        r.err("point_count", "'point_count' must be a whole number or null")
-        count = None
-    return {
-        "code": code,
-        "kind": kind,
-        "english": r.text("english"),
-        "pinyin": r.text("pinyin"),
-        "hanzi": r.text("hanzi", cjk=True),
-        "hanzi_traditional": r.text("hanzi_traditional", required=False, cjk=True) or None,
-        "point_count": count,
-        "other_codes": r.texts("other_codes", required=False),
-        "other_names": r.texts("other_names", required=False),
-        "phase": r.choice("phase", S.PHASES, required=False),
-        "summary": r.text("summary"),
-        "sources": r.sources(required=False),
-    }
 
 
 def _category(r: _Record, item) -> dict | None:
@@ -270,248 +316,103 @@ def _category(r: _Record, item) -> dict | None:
     return {"name": name, "value": value}
 
 
-def point(ctx: _Ctx, d: dict) -> dict:
-    r = _Record(ctx, d, f"point {d.get('code', '?')}")
-    code = r.text("code")
+
+def _categories(r: _Record, key: str, m) -> list[dict]:
+    raw = r.d.get(key)
+    if raw is None:
+        r.err(key, f"'{key}' is missing (use [] for none)")
+        return []
+    if not isinstance(raw, list):
+        r.err(key, f"'{key}' must be a list")
+        return []
+    return [c for c in (_category(r, item) for item in raw) if c]
+
+
+def _dose(r: _Record, key: str, m):
+    v = r.d.get(key)
+    if v is None:
+        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1000:
+        return v
+    return r.range_(key, allow_null=True)
+
+
+_CUSTOM = {"aliases": _aliases, "categories": _categories, "dose": _dose}
+
+
+def _post_point(r: _Record, out: dict) -> None:
+    code = out["code"]
     if code and not CODE_RE.match(code):
         r.err("code", f"code {code!r} must look like ST36 or EX-HN3")
-    number = r.number("number")
-    if number is not None and (not isinstance(number, int) or number < 1):
+    if out["number"] is not None and out["number"] < 1:
         r.err("number", "'number' must be a whole number >= 1")
-    aliases = []
-    for a in d.get("aliases") or []:
-        if isinstance(a, str):
-            a = {"name": a}
-        if not isinstance(a, dict) or not isinstance(a.get("name"), str) or not a["name"].strip():
-            r.err("aliases", "each alias needs a 'name'")
-            continue
-        ar = _Record(ctx, a, f"point {code} alias")
-        aliases.append({"name": ar.text("name"), "note": ar.text("note", required=False) or None})
-    if d.get("aliases") is not None and not isinstance(d.get("aliases"), list):
-        r.err("aliases", "'aliases' must be a list")
-    needling = {}
-    nr = r.sub("needling")
-    if nr:
-        method = nr.choice("method", S.NEEDLE_METHODS)
-        needling = {
-            "method": method,
-            "angle": nr.choice("angle", S.NEEDLE_ANGLES),
-            "depth_cun": nr.range_("depth_cun", allow_null=method == "not-needled"),
-            "direction": nr.text("direction", required=False) or None,
-            "moxibustion": nr.choice("moxibustion", S.MOXA),
-        }
-        if method == "not-needled" and needling["depth_cun"] is not None:
-            nr.err("depth_cun", "a point that is not needled has depth_cun: null")
-    cats = []
-    raw_cats = d.get("categories")
-    if raw_cats is None:
-        r.err("categories", "'categories' is missing (use [] for none)")
-    elif not isinstance(raw_cats, list):
-        r.err("categories", "'categories' must be a list")
-    else:
-        cats = [c for c in (_category(r, item) for item in raw_cats) if c]
-    cautions = []
-    raw = d.get("cautions")
-    if raw is None:
-        r.err("cautions", "'cautions' is missing (use [] for none)")
-    elif not isinstance(raw, list):
-        r.err("cautions", "'cautions' must be a list")
-    else:
-        for item in raw:
-            c = claim(ctx, item, f"point {code} caution")
-            if not c:
-                continue
-            c["kind"] = _Record(ctx, item, f"point {code} caution").choice("kind", S.POINT_CAUTIONS)
-            cautions.append(c)
-    return {
-        "code": code,
-        "channel": r.text("channel"),
-        "number": number,
-        "pinyin": r.text("pinyin"),
-        "hanzi": r.text("hanzi", cjk=True),
-        "hanzi_traditional": r.text("hanzi_traditional", cjk=True),
-        "english": r.text("english"),
-        "aliases": aliases,
-        "other_codes": r.texts("other_codes", required=False),
-        "old_codes": r.texts("old_codes", required=False),
-        "regions": r.choices("regions", S.REGIONS),
-        "location": r.text("location"),
-        "locating": r.text("locating"),
-        "needling": needling,
-        "categories": cats,
-        "actions": r.texts("actions"),
-        "indications": r.texts("indications"),
-        "cautions": cautions,
-        "sources": r.sources(),
-    }
 
 
-def herb(ctx: _Ctx, d: dict) -> dict:
-    r = _Record(ctx, d, f"herb {d.get('id', '?')}")
-    hid = r.text("id")
-    if hid and not ID_RE.match(hid):
-        r.err("id", f"id {hid!r} must be lower-case words joined by hyphens")
-    category = r.choice("category", tuple(S.HERB_CATEGORIES))
-    sub = r.text("subcategory")
-    if category and sub and sub not in S.HERB_CATEGORIES[category]:
-        r.err("subcategory", f"subcategory {sub!r} is not one of {', '.join(S.HERB_CATEGORIES[category])}")
-    status = r.choice("status", S.HERB_STATUS)
-    dose = r.range_("dose_g", allow_null=True)
-    cautions = []
-    for item in d.get("cautions") or []:
-        c = claim(ctx, item, f"herb {hid} caution")
-        if c:
-            c["kind"] = _Record(ctx, item, f"herb {hid} caution").choice("kind", S.HERB_CAUTIONS)
-            cautions.append(c)
-    if d.get("cautions") is None:
-        r.err("cautions", "'cautions' is missing (use [] for none)")
-    interactions = []
-    for item in d.get("interactions") or []:
-        c = claim(ctx, item, f"herb {hid} interaction")
-        if c:
-            c["drug"] = _Record(ctx, item, f"herb {hid} interaction").choice("drug", S.DRUGS)
-            interactions.append(c)
-    forms = []
-    for item in d.get("forms") or []:
-        if not isinstance(item, dict):
-            r.err("forms", "each form needs 'name' and 'note'")
-            continue
-        fr = _Record(ctx, item, f"herb {hid} form")
-        forms.append({"name": fr.text("name"), "note": fr.text("note", required=False) or None})
-    return {
-        "id": hid,
-        "pinyin": r.text("pinyin"),
-        "hanzi": r.text("hanzi", cjk=True),
-        "hanzi_traditional": r.text("hanzi_traditional", cjk=True),
-        "latin": r.text("latin"),
-        "species": r.texts("species"),
-        "english": r.text("english"),
-        "trade_names": r.texts("trade_names", required=False),
-        "aliases": r.texts("aliases", required=False),
-        "category": category,
-        "subcategory": sub,
-        "nature": r.choice("nature", S.NATURES),
-        "flavors": r.choices("flavors", S.FLAVORS),
-        "channels": r.choices("channels", S.ORGAN_CHANNELS),
-        "actions": r.texts("actions"),
-        "indications": r.texts("indications"),
-        "dose_g": dose,
-        "preparation": r.text("preparation"),
-        "forms": forms,
-        "toxicity": r.choice("toxicity", S.TOXICITY),
-        "status": status,
-        "cautions": cautions,
-        "interactions": interactions,
-        "confusable": r.texts("confusable", required=False),
-        "substitute": r.text("substitute", required=False) or None,
-        "sources": r.sources(),
-    }
+def _post_needling(r: _Record, out: dict) -> None:
+    if out["method"] == "not-needled" and out["depth_cun"] is not None:
+        r.err("depth_cun", "a point that is not needled has depth_cun: null")
+    elif out["method"] and out["method"] != "not-needled" and out["depth_cun"] is None and "depth_cun" in r.d:
+        r.err("depth_cun", "'depth_cun' must be [min, max] numbers for a needled point")
 
 
-def condition(ctx: _Ctx, d: dict) -> dict:
-    cid = d.get("id", "?")
-    r = _Record(ctx, d, f"condition {cid}")
-    cid = r.text("id")
-    if cid and not ID_RE.match(cid):
-        r.err("id", f"id {cid!r} must be lower-case words joined by hyphens")
-    chinese = []
-    for item in d.get("chinese") or []:
-        if not isinstance(item, dict):
-            r.err("chinese", "each Chinese name needs 'hanzi' and 'pinyin'")
-            continue
-        cr = _Record(ctx, item, f"condition {cid} chinese name")
-        chinese.append({"hanzi": cr.text("hanzi", cjk=True),
-                        "hanzi_traditional": cr.text("hanzi_traditional", required=False, cjk=True) or None,
-                        "pinyin": cr.text("pinyin"), "note": cr.text("note", required=False) or None})
-    patterns = []
-    for item in d.get("patterns") or []:
-        c = claim(ctx, item, f"condition {cid} pattern", text_key="name", extra=("features",))
-        if c:
-            pr = _Record(ctx, item, f"condition {cid} pattern")
-            c["add_points"] = pr.texts("add_points", required=False)
-            c["herbs"] = pr.texts("herbs", required=False)
-            patterns.append(c)
-    rx = []
-    for item in d.get("prescription") or []:
-        c = claim(ctx, item, f"condition {cid} prescription", text_key="why")
-        if c:
-            pr = _Record(ctx, item, f"condition {cid} prescription")
-            c = {"code": pr.text("code"), "role": pr.choice("role", S.RX_ROLES),
-                 "status": pr.choice("status", S.RX_STATUS), **c}
-            rx.append(c)
-    if not rx:
+def _post_id(r: _Record, out: dict) -> None:
+    rid = out.get("id")
+    if rid and not ID_RE.match(rid):
+        r.err("id", f"id {rid!r} must be lower-case words joined by hyphens")
+
+
+def _post_meridian(r: _Record, out: dict) -> None:
+    if out["code"] and not CODE_RE.match(out["code"]):
+        r.err("code", f"code {out['code']!r} must be upper-case letters and digits")
+
+
+def _post_herb(r: _Record, out: dict) -> None:
+    _post_id(r, out)
+    cat, sub = out["category"], out["subcategory"]
+    if cat and sub and sub not in S.HERB_CATEGORIES[cat]:
+        r.err("subcategory", f"subcategory {sub!r} is not one of {', '.join(S.HERB_CATEGORIES[cat])}")
+
+
+def _post_rx(r: _Record, out: dict) -> None:
+    if bool(out["code"]) == bool(out["site"]):
+        r.err(None, "a prescription item names either a point 'code' or a 'site' (ashi, jiaji, ear)")
+    if out["site"] == "jiaji" and not out["level"]:
+        r.err("level", "a jiaji item states its spinal 'level' (C4-C7, T11-L2 ...)")
+    if out["site"] == "ear" and not out["ear_point"]:
+        r.err("ear_point", "an ear item names its 'ear_point'")
+
+
+def _post_condition(r: _Record, out: dict) -> None:
+    _post_id(r, out)
+    if not out["prescription"]:
         r.err("prescription", "'prescription' is missing or empty")
-    herbs = []
-    for item in d.get("herbs") or []:
-        c = claim(ctx, item, f"condition {cid} herb", text_key="why")
-        if c:
-            c = {"id": _Record(ctx, item, f"condition {cid} herb").text("id"), **c}
-            herbs.append(c)
-    protocol = {}
-    pr = r.sub("protocol")
-    if pr:
-        ret = pr.range_("retention_min", allow_null=True)
-        protocol = {
-            "retention_min": ret,
-            "frequency": pr.text("frequency"),
-            "course": pr.text("course"),
-            "notes": pr.text("notes", required=False) or None,
-            "sources": pr.texts("sources", required=False),
-        }
-    evidence = {}
-    er = r.sub("evidence")
-    if er:
-        evidence = {
-            "grade": er.choice("grade", S.GRADES),
-            "traditional_only": bool(er.d.get("traditional_only", False)),
-            "summary": er.text("summary"),
-            "findings": er.claims("findings"),
-        }
-        cited = [s for f in evidence["findings"] for s in f["sources"]]
-        if not cited and not evidence["traditional_only"]:
-            er.err(None, "needs at least one cited finding or traditional_only: true")
-    guidelines = []
-    for item in d.get("guidelines") or []:
-        c = claim(ctx, item, f"condition {cid} guideline", extra=("body",))
-        if c:
-            c["position"] = _Record(ctx, item, f"condition {cid} guideline").choice(
-                "position", S.GUIDELINE_POSITIONS)
-            guidelines.append(c)
-    claims_ = []
-    for item in d.get("claims") or []:
-        c = claim(ctx, item, f"condition {cid} claim", text_key="why", extra=("claim",))
-        if c:
-            c["verdict"] = _Record(ctx, item, f"condition {cid} claim").choice("verdict", S.VERDICTS)
-            claims_.append(c)
-    return {
-        "id": cid,
-        "name": r.text("name"),
-        "aliases": r.texts("aliases", required=False),
-        "chinese": chinese,
-        "group": r.text("group", required=False) or None,
-        "summary": r.text("summary"),
-        "patterns": patterns,
-        "prescription": rx,
-        "herbs": herbs,
-        "protocol": protocol,
-        "evidence": evidence,
-        "guidelines": guidelines,
-        "red_flags": r.claims("red_flags"),
-        "lifestyle": r.claims("lifestyle"),
-        "claims": claims_,
-        "cautions": r.claims("cautions"),
-        "sources": r.sources(),
-    }
+    ev = out.get("evidence") or {}
+    cited = [s for x in ev.get("findings", []) for s in x["sources"]]
+    if ev and not cited and not ev.get("traditional_only"):
+        r.err("evidence", "evidence needs at least one cited finding or traditional_only: true")
+
+
+def _post_note(r: _Record, out: dict) -> None:
+    targets = [k for k in ("point", "herb", "condition", "formula") if out.get(k)]
+    if len(targets) != 1:
+        r.err(None, "a note names exactly one of 'point', 'herb', 'condition' or 'formula'")
+
+
+_POST = {
+    M.Point: _post_point, M.Needling: _post_needling, M.Meridian: _post_meridian,
+    M.Herb: _post_herb, M.Condition: _post_condition, M.PrescriptionItem: _post_rx,
+    M.Formula: _post_id, M.Note: _post_note,
+}
 
 
 def note(ctx: _Ctx, d: dict) -> dict | None:
-    r = _Record(ctx, d, "note")
-    targets = [k for k in ("point", "herb", "condition") if k in d]
-    if len(targets) != 1:
-        r.err(None, "a note names exactly one of 'point', 'herb' or 'condition'")
+    out = check(ctx, M.Note, d, "note")
+    if out is None:
         return None
-    kind = targets[0]
-    return {"kind": kind + "s", "target": r.text(kind), "text": r.text("text")}
+    kind = next((k for k in ("point", "herb", "condition", "formula") if out.get(k)), None)
+    if kind is None:
+        return None
+    return {"kind": kind + "s", "target": out[kind], "text": out["text"]}
 
 
 def safety(ctx: _Ctx, d: dict) -> dict:
@@ -524,7 +425,7 @@ def safety(ctx: _Ctx, d: dict) -> dict:
         if isinstance(value, str):
             out[key] = r.text(key)
         elif isinstance(value, list):
-            out[key] = r.claims(key)
+            out[key] = [x for x in (check(ctx, M.Claim, item, f"safety {key}") for item in value) if x]
         elif isinstance(value, dict):
             sr = _Record(ctx, value, f"safety {key}")
             out[key] = {k: (sr.text(k) if isinstance(v, str) else sr.texts(k))
@@ -534,16 +435,11 @@ def safety(ctx: _Ctx, d: dict) -> dict:
     return out
 
 
-VALIDATORS = {
-    "references": (reference, "id"),
-    "meridians": (meridian, "code"),
-    "points": (point, "code"),
-    "herbs": (herb, "id"),
-    "conditions": (condition, "id"),
-}
-
-
 # ------------------------------------------------------------------ files
+
+
+# Keys a record may carry besides its fields: how an overlay relates to the bundled record.
+RECORD_EXTRAS = ("extends",)
 
 
 def validate_document(doc, file: str, ctx: _Ctx | None = None) -> tuple[dict, list[Problem]]:
@@ -559,8 +455,12 @@ def validate_document(doc, file: str, ctx: _Ctx | None = None) -> tuple[dict, li
         if key in (LINE, LINES):
             continue
         line = _line(doc, key)
-        if key not in S.TOP_LEVEL:
-            ctx.add(line, f"unknown top-level key {key!r}; expected one of: {', '.join(S.TOP_LEVEL)}")
+        if key not in M.TOP_LEVEL:
+            import difflib
+
+            near = difflib.get_close_matches(str(key), M.TOP_LEVEL, n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            ctx.add(line, f"unknown top-level key {key!r}{hint}; expected one of: {', '.join(M.TOP_LEVEL)}")
             continue
         if key == "safety":
             if isinstance(value, dict):
@@ -585,8 +485,9 @@ def validate_document(doc, file: str, ctx: _Ctx | None = None) -> tuple[dict, li
                     n["_origin"] = f"{file}:{_line(item)}"
                     recs.append(n)
                 continue
-            fn, _ = VALIDATORS[key]
-            rec = fn(ctx, item)
+            kind = M.KINDS[key]
+            label = item.get(kind.key, "?") if kind.key != "_auto" else item.get("herb", "?")
+            rec = check(ctx, kind.model, item, f"{kind.singular} {label}", allowed=RECORD_EXTRAS)
             rec["_origin"] = f"{file}:{_line(item)}"
             if item.get("extends") is True:
                 rec["_extends"] = True
@@ -620,6 +521,8 @@ def cross_check(data: dict) -> list[Problem]:
     points = {p["code"]: p for p in data.get("points", [])}
     herbs = {h["id"]: h for h in data.get("herbs", [])}
     conditions = {c["id"]: c for c in data.get("conditions", [])}
+    formulas = {x["id"]: x for x in data.get("formulas", [])}
+    drug_ids = {x["id"] for x in data.get("drugs", [])} | {x["id"] for x in data.get("drug_classes", [])}
 
     def check_sources(rec: dict, sources, what: str) -> None:
         for s in sources or []:
@@ -663,8 +566,11 @@ def cross_check(data: dict) -> list[Problem]:
     for c in data.get("conditions", []):
         what = f"condition {c['id']}"
         for item in c["prescription"]:
-            if item["code"] not in points and not item["code"].lower().startswith("ashi"):
+            if item["code"] and item["code"] not in points:
                 problems.append(_origin_problem(c["_origin"], f"{what}: unknown point {item['code']!r}"))
+        for item in c.get("formulas") or []:
+            if item["id"] not in formulas:
+                problems.append(_origin_problem(c["_origin"], f"{what}: unknown formula {item['id']!r}"))
         for pat in c["patterns"]:
             for code in pat["add_points"]:
                 if code not in points:
@@ -672,10 +578,36 @@ def cross_check(data: dict) -> list[Problem]:
             for hid in pat["herbs"]:
                 if hid not in herbs:
                     problems.append(_origin_problem(c["_origin"], f"{what}: pattern names unknown herb {hid!r}"))
+            for fid in pat.get("formulas") or []:
+                if fid not in formulas:
+                    problems.append(_origin_problem(c["_origin"], f"{what}: pattern names unknown formula {fid!r}"))
         for item in c["herbs"]:
             if item["id"] not in herbs:
                 problems.append(_origin_problem(c["_origin"], f"{what}: unknown herb {item['id']!r}"))
         walk_sources(c, what)
+    for fo in data.get("formulas", []):
+        what = f"formula {fo['id']}"
+        for ing in fo["composition"]:
+            if ing["herb"] not in herbs:
+                problems.append(_origin_problem(fo["_origin"], f"{what}: unknown herb {ing['herb']!r}"))
+        walk_sources(fo, what)
+    classes = {x["id"] for x in data.get("drug_classes", [])}
+    for d in data.get("drugs", []):
+        for cl in d["classes"]:
+            if cl not in classes:
+                problems.append(_origin_problem(d["_origin"], f"drug {d['id']}: unknown drug class {cl!r}"))
+    for it in data.get("interactions", []):
+        what = f"interaction {it['herb']}/{it['drug']}"
+        if it["herb"] not in herbs:
+            problems.append(_origin_problem(it["_origin"], f"{what}: unknown herb {it['herb']!r}"))
+        if it["drug"] not in drug_ids:
+            problems.append(_origin_problem(it["_origin"], f"{what}: unknown drug or class {it['drug']!r}"))
+        walk_sources(it, what)
+    for pair in data.get("incompatibilities", []):
+        for hid in pair["herbs"] + pair["against"]:
+            if hid not in herbs:
+                problems.append(_origin_problem(pair["_origin"], f"incompatibility {pair['id']}: unknown herb {hid!r}"))
+        walk_sources(pair, f"incompatibility {pair['id']}")
     for m in data.get("meridians", []):
         walk_sources(m, f"meridian {m['code']}")
     safety_ = data.get("safety") or {}
@@ -685,7 +617,7 @@ def cross_check(data: dict) -> list[Problem]:
                 for s in item.get("sources", []):
                     if s not in refs:
                         problems.append(Problem("safety", 0, f"safety {key}: unknown reference id {s!r}"))
-    targets = {"points": points, "herbs": herbs, "conditions": conditions}
+    targets = {"points": points, "herbs": herbs, "conditions": conditions, "formulas": formulas}
     for n in data.get("notes", []):
         if n["target"] not in targets[n["kind"]]:
             problems.append(_origin_problem(

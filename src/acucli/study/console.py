@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 
-import os
 import sys
 
 from acucli.text import clean
@@ -35,9 +34,9 @@ class Console:
         self.stdout = stdout or sys.stdout
         self.interactive = _isatty(self.stdin)
         self.quiet = quiet  # machine-readable output: no questions or feedback on stdout
-        tty = _isatty(self.stdout)
-        force = os.environ.get("FORCE_COLOR", "") not in ("", "0")
-        self.color = (tty or force) and not no_color and not os.environ.get("NO_COLOR")
+        from acucli.output import use_color
+
+        self.color = use_color(no_color, self.stdout)
 
     def paint(self, text: str, what: str) -> str:
         if not self.color or what not in _COLORS:
