@@ -278,7 +278,7 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path):
 
 def test_pacemaker_flag_travels_in_listing_json():
     rows = json.loads(run_acu("points", "-m", "CV", "--pacemaker", "-f", "json").stdout)
-    assert all(any(w.startswith("pacemaker") for w in r["warnings"]) for r in rows)
+    assert all(any(w["flag"] == "pacemaker" for w in r["warnings"]) for r in rows)
 
 
 @pytest.mark.parametrize("args", [["herbs", "-f", "json"], ["points", "-f", "yaml"], ["search", "qi", "-f", "jsonl"],

@@ -11,15 +11,15 @@ from conftest import run_acu
 
 ANMIAN = """\
 points:
-- code: EX-ANMIAN
+- code: EX-CLINIC1
   channel: EX
   number: 100
-  pinyin: Ānmián
-  hanzi: 安眠
-  hanzi_traditional: 安眠
-  english: Peaceful Sleep
+  pinyin: Ānshén
+  hanzi: 安神
+  hanzi_traditional: 安神
+  english: Clinic Calm Point
   regions: [neck]
-  location: Behind the ear, midway between GB20 and TE17.
+  location: Behind the ear, a clinic's own point for this test.
   locating: Seated; find GB20 and TE17 and take the midpoint.
   needling: {method: filiform, angle: perpendicular, depth_cun: [0.5, 1.0], moxibustion: allowed}
   categories: []
@@ -31,17 +31,17 @@ points:
 
 
 def _ki4(code="KI4"):
-    return ANMIAN.replace("EX-ANMIAN", code).replace("Ānmián", "Dàzhōng").replace("安眠", "大钟")
+    return ANMIAN.replace("EX-CLINIC1", code).replace("Ānshén", "Dàzhōng").replace("安神", "大钟")
 
 
 def test_overlay_adds_a_point_and_a_note(tmp_path):
     ov = tmp_path / "clinic.yaml"
     ov.write_text(ANMIAN + "notes:\n- point: ST36\n  text: Moxa box in clinic.\n", encoding="utf-8")
     env = {"ACU_DATA_PATH": str(ov)}
-    proc = run_acu("point", "anmian", "ST36", "-f", "json", env=env)
+    proc = run_acu("point", "anshen", "ST36", "-f", "json", env=env)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert [d["code"] for d in data] == ["EX-ANMIAN", "ST36"]
+    assert [d["code"] for d in data] == ["EX-CLINIC1", "ST36"]
     assert data[1]["notes"] == ["Moxa box in clinic."]
     assert data[0]["notes"] == []
     card = run_acu("point", "ST36", "-f", "markdown", env=env)
@@ -54,7 +54,7 @@ def test_overlay_directory_in_acu_home_is_loaded_by_default(isolated):
     d = isolated / "data"
     d.mkdir()
     (d / "a.yaml").write_text(ANMIAN, encoding="utf-8")
-    assert run_acu("point", "EX-ANMIAN", "-f", "tsv").returncode == 0
+    assert run_acu("point", "EX-CLINIC1", "-f", "tsv").returncode == 0
 
 
 def test_reusing_a_bundled_code_without_extends_names_both_files(tmp_path):

@@ -437,13 +437,11 @@ def test_xi_cleft(points):
     assert single(points, "xi-cleft") == want
 
 
-def test_command_points(points):
-    got = single(points, "command-point")
-    want = {"ST36": "abdomen", "BL40": "back", "LU7": "head-neck", "LI4": "face-mouth"}
-    assert {k: v for k, v in got.items() if k in want} == want
-    # Only the extended verse's additions (evidence.md §4.1) may carry it besides.
-    extra = {k: v for k, v in got.items() if k not in want}
-    assert set(extra.items()) <= {("PC6", "chest"), ("GV26", "resuscitation")}
+def test_command_points_are_two_sets_of_their_own(points):
+    four = {"ST36": "abdomen", "BL40": "back", "LU7": "head-neck", "LI4": "face-mouth"}
+    assert single(points, "four-command-points") == four
+    # The six: the four plus the extended verse's additions (evidence.md §4.1).
+    assert single(points, "six-command-points") == {**four, "PC6": "chest", "GV26": "resuscitation"}
 
 
 def test_category_channels_are_known(loaded):
@@ -580,3 +578,32 @@ def test_aliases_do_not_collide(loaded):
 def test_old_and_other_codes(by_code):
     assert by_code["BL52"]["old_codes"] == ["BL47"]
     assert "GV29" in by_code["EX-HN3"]["other_codes"]
+
+
+LUNG_RISK = ("LU1 LU2 ST13 ST14 ST15 ST16 ST18 GB22 GB23 LR14 TE15 SI13 LI16 EX-B1 EX-B2 EX-B3 GB24 "
+             "ST11 HT1 SI9 SI11 SI12").split()
+
+
+@pytest.mark.parametrize("code", LUNG_RISK)
+def test_every_lung_risk_point_names_pneumothorax(points, code):
+    p = {x["code"]: x for x in points}[code]
+    assert any("pneumothorax" in c["text"].lower() for c in p["cautions"] if c["kind"] == "organ"), code
+
+
+def test_one_moxibustion_rule(points):
+    """`forbidden` only with a present-day reason; a classical prohibition alone is `caution`
+    with a caution that says so (docs/data-format.md, Moxibustion)."""
+    classical = "GV15 GV16 ST8 GB42 TE23 GV25 LU3 LU8 ST32 ST33 GV6 GV17 TE16 GB22 LI19 LI20 CV15 BL10 BL15 SP20 PC9 LU11 TE4 TE18".split()
+    by = {p["code"]: p for p in points}
+    for code in classical:
+        p = by[code]
+        assert p["needling"]["moxibustion"] == "caution", code
+        assert any("moxibustion" in c["text"].lower() for c in p["cautions"]), code
+
+
+def test_english_names_are_unique(points):
+    seen = {}
+    for p in points:
+        key = p["english"].casefold()
+        assert key not in seen, (p["code"], seen.get(key))
+        seen[key] = p["code"]

@@ -53,17 +53,20 @@ def a_channel(kb) -> str:
 
 
 def test_study_typed_answers_are_scheduled_and_logged(cli, isolated):
+    from acucli.study import questions as Q
+    from acucli.study import session
+
     kb = load_kb()
     ch = a_channel(kb)
-    first = sorted((p for p in kb.points if p["channel"] == ch), key=lambda p: p["number"])
-    # name-code cards, new ones in data order: the first answer is right, the second wrong
-    answers = f"{first[0]['code']}\nqqqq\n"
-    r = cli("study", "--kind", "name-code", "-m", ch, "--new", "2", input=answers)
+    # name-code cards, new ones in the order this seed gives: the first answer is right, the second wrong
+    sel = Q.select(kb, ["name-code"], ch)
+    first = session.plan(None, sel.items, time.time(), 2, None, False, seed=5, kb=kb).queue
+    answers = f"{first[0].key}\nqqqq\n"
+    r = cli("study", "--kind", "name-code", "-m", ch, "--new", "2", "--seed", "5", input=answers)
     assert r.exit_code == 0, r.output
     assert "correct" in r.stdout and "wrong" in r.stdout
     rows = log_rows(db_path(isolated))
-    assert [(c, rating) for c, rating, _ in rows] == [(f"point:{first[0]['code']}:code", 3),
-                                                     (f"point:{first[1]['code']}:code", 1)]
+    assert [(c, rating) for c, rating, _ in rows] == [(first[0].id, 3), (first[1].id, 1)]
     assert all(ms is not None and ms >= 0 for _, _, ms in rows)
     conn = ro(db_path(isolated))
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -342,7 +345,7 @@ def test_stats_after_reviews_json_and_tsv(cli, isolated):
     r = cli("stats", "--format", "csv", "--fields", "studied,reviews_total")
     assert r.stdout.splitlines() == ["studied,reviews_total", f"4,{len(rows)}"]
     r = cli("stats", "--format", "markdown")
-    assert "| reviews_total |" in r.stdout
+    assert f"| Answers, all time | {len(rows)} |" in r.stdout and "reviews_total" not in r.stdout
     # filters narrow the counts to the selected cards
     r = cli("stats", "--format", "json", "--kind", "code-name")
     assert json.loads(r.stdout)[0]["studied"] == 0

@@ -31,9 +31,8 @@ def _builds(directory: Path | None) -> bool:
 
     old = os.environ.get("ACU_BUNDLED_DATA")
     try:
-        if directory is None:
-            os.environ.pop("ACU_BUNDLED_DATA", None)
-        else:
+        # None: the data as this run is configured (ACU_BUNDLED_DATA, else the bundled files)
+        if directory is not None:
             os.environ["ACU_BUNDLED_DATA"] = str(directory)
         files, problems = kb.data_files()
         if problems:

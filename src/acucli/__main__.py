@@ -1,3 +1,3 @@
-from acucli.cli import main
+from acucli.entry import main
 
 main()

@@ -11,10 +11,22 @@ acucli.errors: NotFound, Ambiguous (with .candidates) and DataError (with
 
 from __future__ import annotations
 
-from acucli import models as M
 from acucli import query as q
 from acucli.errors import Ambiguous, NotFound, UsageError
 from acucli.resolve import resolver
+
+
+class _LazyModels:
+    """acucli.models on first use: building its classes costs ~10 ms, which a
+    command-line lookup that prints JSON does not need."""
+
+    def __getattr__(self, name):
+        from acucli import models
+
+        return getattr(models, name)
+
+
+M = _LazyModels()
 
 
 class Context(q.Context):
@@ -33,11 +45,24 @@ class Library:
         """One point in its JSON shape (what `acu point NAME -f json` prints)."""
         m = resolver(self.kb).point(name)
         if not m.records:
-            raise NotFound(f"no point matches {name!r}", _hint(m.suggestions))
+            raise NotFound(f"no point matches {name!r}", _hint(self._point_hits(name, m.suggestions)))
         if m.ambiguous:
             raise Ambiguous(f"{name!r} names {len(m.records)} points; choose one by code",
                             m.records, "points")
         return m.records[0]
+
+    def _point_hits(self, name: str, fuzzy: list[str]) -> list[str]:
+        """Close spellings first, then what a search for the words finds."""
+        from acucli import search
+
+        out = list(fuzzy[:3])
+        if len(name.strip()) >= 3 and not resolver(self.kb).parse_code(name)[0]:
+            try:
+                hits = search.search(self.kb, name, kind="point", limit=3)
+            except UsageError:
+                hits = []
+            out += [f"{h['id']} {h['name']}" for h in hits if not any(x.startswith(h["id"] + " ") for x in out)]
+        return out[:5]
 
     def point(self, name: str) -> M.Point:
         """A point by code or any name (KI3, taixi, 太溪, Kidney 3)."""

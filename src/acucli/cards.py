@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from acucli.query import needling_label
+from acucli.query import needling_label, rx_label
 
 
 @dataclass
@@ -29,6 +29,8 @@ def point_card(d: dict, no_data: str = "") -> Card:
     if d["hanzi_traditional"] != d["hanzi"]:
         title += f" ({d['hanzi_traditional']})"
     card = Card(title, f"{d['english']} · {d['channel']} {d['number']}")
+    for change in d.get("overlay_changes", []):
+        card.alerts.append(f"CHANGED BY AN OVERLAY: {change}")
     for w in d.get("warnings", []):
         card.alerts.append(f"{w['flag'].upper()}: {w['text']}")
     n = d["needling"]
@@ -41,6 +43,8 @@ def point_card(d: dict, no_data: str = "") -> Card:
     if other:
         card.sections.append(("Other codes", ", ".join(other)))
     card.sections.append(("Region", ", ".join(d["regions"])))
+    if d.get("chart_hint"):
+        card.sections.append(("Chart", f"{d['chart_hint']} (acu chart {d['code']} -o {d['code']}.svg)"))
     card.sections.append(("Location", d["location"]))
     card.sections.append(("Locating", d["locating"]))
     moxa = {"allowed": "moxibustion: yes", "caution": "moxibustion: with caution",
@@ -65,6 +69,8 @@ def herb_card(d: dict, no_data: str = "") -> Card:
     if d["hanzi_traditional"] != d["hanzi"]:
         title += f" ({d['hanzi_traditional']})"
     card = Card(title, f"{d['latin']} · {d['english']} · id {d['id']}")
+    for change in d.get("overlay_changes", []):
+        card.alerts.append(f"CHANGED BY AN OVERLAY: {change}")
     if d["status"] == "prohibited":
         sub = f"; substitute: {d['substitute_name']}" if d.get("substitute_name") else ""
         card.alerts.append(f"PROHIBITED: never use{sub}.")
@@ -108,7 +114,10 @@ def condition_card(d: dict) -> Card:
                 + (" (traditional only)" if ev.get("traditional_only") else ""))
     for note in (d.get("context") or {}).get("notes", []):
         card.alerts.append(note)
-    names = d["aliases"] + [f"{c['hanzi']} {c['pinyin']}" for c in d["chinese"]]
+    chinese = {c["hanzi"] for c in d["chinese"]} | {c.get("hanzi_traditional") for c in d["chinese"]}
+    names = [a for a in d["aliases"] if a not in chinese] + [
+        f"{c['hanzi']}" + (f" ({c['hanzi_traditional']})" if c.get("hanzi_traditional") else "")
+        + f" {c['pinyin']}" for c in d["chinese"]]
     if names:
         card.sections.append(("Also called", ", ".join(names)))
     card.sections.append(("Summary", d["summary"]))
@@ -120,10 +129,10 @@ def condition_card(d: dict) -> Card:
                                              for g in d["guidelines"]]))
     rx = []
     for item in d["prescription"]:
-        label = f"{item['code']} {item.get('pinyin', '')} {item.get('hanzi', '')}".strip()
+        label = f"{rx_label(item)} {item.get('pinyin', '')} {item.get('hanzi', '')}".strip()
         status = "" if item["status"] == "core" else f" [{item['status'].upper()}]"
         warn = "".join(f" [{w['flag'].upper()}: see caution]" for w in item.get("warnings", []))
-        caution = f" (cautions: {', '.join(item['cautions'])})" if item.get("cautions") else ""
+        caution = f" (cautions: {', '.join(item['caution_kinds'])})" if item.get("caution_kinds") else ""
         rx.append(f"{label} - {item['role']}{status}: {item['why']}{caution}{warn}")
     card.sections.append(("Points", rx))
     if d["patterns"]:
@@ -137,8 +146,7 @@ def condition_card(d: dict) -> Card:
     p = d["protocol"]
     if p:
         ret = f"retain {p['retention_min'][0]:g}-{p['retention_min'][1]:g} min; " if p.get("retention_min") else ""
-        card.sections.append(("Protocol", f"{ret}{p['frequency']}; {p['course']}"
-                              + (f". {p['notes']}" if p.get("notes") else "")
+        card.sections.append(("Protocol", sentences(ret + p["frequency"], p["course"], p.get("notes"))
                               + (f" [{', '.join(p['sources'])}]" if p.get("sources") else "")))
     if d["cautions"]:
         card.sections.append(("Cautions", [f"{c['text']}{_cite(c)}" for c in d["cautions"]]))
@@ -153,6 +161,49 @@ def condition_card(d: dict) -> Card:
         card.sections.append(("Your notes", d["notes"]))
     card.sections.append(("Sources", ", ".join(d["sources"])))
     return card
+
+
+def formula_card(d: dict) -> Card:
+    src = d["source"]
+    card = Card(f"{d['pinyin']}  {d['hanzi']}", f"{d['english']} · {d['category']} · {src['text']} ({src['era']})")
+    for p in d["incompatible_pairs"]:
+        card.alerts.append(f"Contains a classical prohibited pair: {', '.join(p['herbs'])} with {', '.join(p['against'])}")
+    for c in d["cautions"]:
+        card.alerts.append(f"{c['kind']}: {c['text']}")
+
+    def dose(i):
+        g = i.get("dose_g")
+        return f" {g[0]:g}-{g[1]:g} g" if isinstance(g, list) else (f" {g:g} g" if g else " (dose not given)")
+    card.sections.append(("Composition", [
+        f"{i['hanzi'] or ''} {i['pinyin'] or i['herb']}{dose(i)}, {i['role']}"
+        + (f" [{'; '.join(i['safety'])}]" if i["safety"] and i["safety"] != ["see cautions"] else "")
+        + (f" ({i['note']})" if i.get("note") else "") for i in d["composition"]]))
+    card.sections.append(("Preparation", d["preparation"]))
+    card.sections.append(("Actions (traditional)", d["actions"]))
+    card.sections.append(("Indications (traditional)", d["indications"]))
+    if d["patterns"]:
+        card.sections.append(("Patterns", d["patterns"]))
+    if d["modifications"]:
+        card.sections.append(("Modifications", [m["text"] for m in d["modifications"]]))
+    if d["herb_cautions"]:
+        card.sections.append(("Cautions of its herbs", [f"{c['herb']}: {c['text']}" for c in d["herb_cautions"]]))
+    if d.get("notes"):
+        card.sections.append(("Your notes", d["notes"]))
+    card.sections.append(("Sources", ", ".join(d["sources"])))
+    return card
+
+
+def sentences(*parts) -> str:
+    """Join sentences without doubling their punctuation (no ".;" or "..")."""
+    out = []
+    for part in parts:
+        part = (part or "").strip()
+        if not part:
+            continue
+        if part[-1] not in ".!?":
+            part += "."
+        out.append(part[0].upper() + part[1:])
+    return " ".join(out)
 
 
 def meridian_card(m: dict, rows: list[dict]) -> Card:

@@ -97,7 +97,11 @@ def _lib():
     from acucli.api import Library
     from acucli import kb
 
-    return Library(kb.load())
+    k = kb.load()
+    if not k.meta.get("warned"):
+        k.meta["warned"] = True
+        _notes(k.meta.get("warnings") or [])
+    return Library(k)
 
 
 def _kb():
@@ -130,13 +134,24 @@ def point_cmd(
     """One card per point: names, location, needling, categories, actions, cautions."""
     from acucli import output, query as q, views
 
-    out = output.configure(fmt, fields, no_color)
+    html = fmt == "html"
+    out = output.configure(None if html else fmt, fields, no_color)
     lib = _lib()
     ctx = _context(pregnant, bleeding_risk, pacemaker)
     found, missed = _lookup_each(lib.point_record, views.split_queries(lib.kb, query), "point")
     details = [q.point_detail(lib.kb, p, ctx) for p in found]
+    views.add_charts(details)
     if ctx.active:
         _notes(q.context_notes(lib.kb, ctx))
+    if html:
+        from acucli import charts, html as page
+
+        records = {d["code"]: d for d in details}
+        sys.stdout.write(page.point_page(details[0], charts.svg(list(records), records), lib.kb.references)
+                         if len(details) == 1 else "".join(
+                             page.point_page(d, charts.svg([d["code"]], records), lib.kb.references) for d in details))
+        _partial(missed)
+        return
     cards = []
     if out.fmt in ("table", "markdown"):
         from acucli.cards import point_card
@@ -251,10 +266,18 @@ def condition_cmd(
     """The full condition card: points, evidence, guidelines, red flags, claims."""
     from acucli import output, query as q, views
 
-    out = output.configure(fmt, fields, no_color)
+    html = fmt == "html"
+    out = output.configure(None if html else fmt, fields, no_color)
     lib = _lib()
     ctx = _context(pregnant, bleeding_risk, pacemaker)
     d = q.condition_detail(lib.kb, " ".join(name), ctx)
+    if html:
+        from acucli import charts, html as page
+
+        codes = [i["code"] for i in d["prescription"] if i.get("code")]
+        records = {c: lib.kb.get("points", c) for c in codes}
+        sys.stdout.write(page.condition_page(d, charts.svg(codes, records, title=d["name"]), lib.kb.references))
+        return
     cards = []
     if out.fmt in ("table", "markdown"):
         from acucli.cards import condition_card
@@ -316,22 +339,117 @@ def herbs_cmd(
     _rows(answer, fmt, fields, no_color, title="Herbs", empty="no herbs match these filters")
 
 
+# ---------------------------------------------------------------- formulas
+
+
+@app.command("formula")
+def formula_cmd(
+    name: Annotated[List[str], typer.Argument(help="liu wei di huang wan, 六味地黄丸, Six-Ingredient Rehmannia Pill ...")],
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+):
+    """One formula: composition with doses and roles, actions, and the cautions of its herbs."""
+    from acucli import formulas, output, views
+
+    out = output.configure(fmt, fields, no_color)
+    lib = _lib()
+    d = formulas.formula_detail(lib.kb, lib.formula_record(" ".join(name)))
+    cards = []
+    if out.fmt in ("table", "markdown"):
+        from acucli.cards import formula_card
+
+        cards = [formula_card(d)]
+    output.emit_cards([d], cards, out.fmt, fields, flat_columns=views.FORMULA_CARD_COLUMNS,
+                      flatten=views.flat_formula, style=out.style)
+
+
+@app.command("formulas")
+def formulas_cmd(
+    herb: Annotated[Optional[str], typer.Option("--herb", help="Formulas that contain this herb.")] = None,
+    category: Annotated[Optional[str], typer.Option("--category", help="tonifying, heat-clearing, blood-regulating ...")] = None,
+    pattern: Annotated[Optional[str], typer.Option("--pattern", help="Words of a pattern or indication.")] = None,
+    search: Annotated[Optional[str], typer.Option("--search", "-s", help="Words that must all appear.")] = None,
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+):
+    """List formulas; filters combine (AND)."""
+    from acucli import formulas, output
+
+    out = output.configure(fmt, fields, no_color)
+    lib = _lib()
+    rows = [formulas.formula_row(lib.kb, f) for f in formulas.list_formulas(lib, herb, category, pattern, search)]
+    if not rows:
+        raise NotFound("no formulas match these filters")
+    output.emit_rows(rows, out.fmt, fields, title="Formulas", style=out.style)
+
+
+# ------------------------------------------------------------------- check
+
+
+@app.command("check")
+def check_cmd(
+    items: Annotated[List[str], typer.Argument(help="Points, herbs and formulas: ST36 du-zhong 'du huo ji sheng tang' ...")],
+    drug: Annotated[Optional[List[str]], typer.Option("--drug", help="A medicine the patient takes (repeat): warfarin, Eliquis, aspirin ...")] = None,
+    dose: Annotated[Optional[List[str]], typer.Option("--dose", help="HERB=GRAMS (repeat): the dose you intend.")] = None,
+    pregnant: PregnantOpt = False,
+    bleeding_risk: BleedingOpt = False,
+    pacemaker: PacemakerOpt = False,
+    fmt: FormatOpt = None,
+    fields: FieldsOpt = None,
+    no_color: NoColorOpt = False,
+):
+    """Check a prescription against a patient: one finding per problem.
+
+    Exit 0: nothing contraindicated or major; 4: a contraindicated or major
+    finding; 1: an unknown item; 2: usage. A herb and a drug with no
+    interaction data are reported as no-data, never as safe.
+    """
+    from acucli import check, output
+    from acucli.errors import AcuError, EXIT_FINDINGS
+
+    out = output.configure(fmt, fields, no_color)
+    lib = _lib()
+    report = check.check(lib, items, drugs=drug or [], pregnant=pregnant, bleeding_risk=bleeding_risk,
+                         pacemaker=pacemaker, doses=check.parse_doses(dose))
+    formula_ids = {i["id"] for i in report.items if i["kind"] == "formula"}
+    top = [i["id"] for i in report.items if i["from"] not in formula_ids]
+    expanded = [i["id"] for i in report.items if i["from"] in formula_ids]
+    _notes([f"checked: {', '.join(top)}"] + ([f"formula herbs: {', '.join(expanded)}"] if expanded else []))
+    rows = report.rows() or [{"severity": "none", "kind": "-", "items": [], "message": "no problem found in the data (this is not a guarantee of safety)", "sources": []}]
+    output.emit_rows(rows, out.fmt, fields, title="Check", style=out.style,
+                     columns=["severity", "kind", "items", "message", "sources"])
+    if report.serious:
+        n = sum(f.severity in check.SERIOUS for f in report.findings)
+        raise AcuError(f"{n} contraindicated or major finding(s)", code=EXIT_FINDINGS)
+
+
 # ------------------------------------------------------------------ search
 
 
 @app.command("search")
 def search_cmd(
-    text: Annotated[List[str], typer.Argument(help="Words to look for in points, conditions and herbs.")],
+    text: Annotated[List[str], typer.Argument(help="Words, lay phrases or hanzi: 'back of the knee', warfarin, 太溪 ...")],
+    kind: Annotated[Optional[str], typer.Option("--kind", "-k", help="Only one kind: point, herb, formula, condition, reference, drug.")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many results.")] = 30,
     fmt: FormatOpt = None,
     fields: FieldsOpt = None,
     no_color: NoColorOpt = False,
 ):
-    """Ranked search over every record, for when you don't know the code or name."""
-    from acucli import query as q
+    """Ranked search over every record, for when you know neither code nor name.
 
-    answer = q.search_all(_kb(), " ".join(text), limit)
-    _rows(answer, fmt, fields, no_color, title="Search", empty=f"nothing matches {' '.join(text)!r}")
+    Columns: kind, id, name, detail, score (higher is better), matched (which
+    parts of the record matched: name, category/indication, location, text, hanzi).
+    """
+    from acucli import output
+
+    out = output.configure(fmt, fields, no_color)
+    words = " ".join(text)
+    rows = _lib().search(words, kind=kind, limit=limit)
+    if not rows:
+        raise NotFound(f"nothing matches {words!r}")
+    output.emit_rows(rows, out.fmt, fields, title="Search", style=out.style)
 
 
 # ------------------------------------------------------------- data files
@@ -396,6 +514,10 @@ from acucli.study.commands import register as _register_study  # noqa: E402 - ne
 
 _register_study(app)
 
+from acucli.chart_cmd import register as _register_chart  # noqa: E402 - needs `app`
+
+_register_chart(app)
+
 
 # ----------------------------------------------------------------- the edge
 
@@ -405,7 +527,7 @@ def main(argv: list[str] | None = None) -> None:
     import os
 
     from typer import Abort, Exit
-    from typer._click.exceptions import ClickException
+    from typer.exceptions import TyperException
 
     _setup_streams()
     args = sys.argv[1:] if argv is None else argv
@@ -420,8 +542,11 @@ def main(argv: list[str] | None = None) -> None:
         code = exc.exit_code
         if code == EXIT_INTERRUPTED:  # Typer turns Ctrl-C into Exit(130)
             sys.stderr.write("\nacu: interrupted\n")
-    except ClickException as exc:
-        exc.show()
+    except TyperException as exc:  # usage errors from argument parsing
+        if hasattr(exc, "show"):
+            exc.show()
+        else:
+            sys.stderr.write(f"acu: {exc.format_message()}\n")
         code = exc.exit_code
     except Ambiguous as exc:
         _ambiguous(exc)
@@ -434,6 +559,10 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT_INTERRUPTED
     except (BrokenPipeError, _PipeClosed):
         code = 0  # `acu points | head -1`: the reader has what it wanted
+    except _OutputFailed as exc:
+        _say_stderr(f"acu: cannot write output: {exc}\n")
+        _devnull_stdout()
+        code = 2
     except RecursionError:
         sys.stderr.write("acu: input nested too deeply\n")
         code = 2
@@ -443,7 +572,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"acu: internal error: {type(exc).__name__}: {exc}\n"
                          "acu: this is a bug; set ACU_DEBUG=1 to see the traceback\n")
         code = EXIT_INTERNAL
-    _flush_quietly()
+    failed = _flush_quietly()
+    if failed and code in (0, 1):
+        code = failed
     sys.exit(code)
 
 
@@ -494,47 +625,93 @@ class _PipeClosed(Exception):
     (which exits 1) does not see it; main() exits quietly with 0."""
 
 
+class _OutputFailed(Exception):
+    """stdout cannot be written (closed, disk full, an I/O error): exit 2 with a message."""
+
+
 class _Stdout:
-    """sys.stdout, with a closed pipe turned into _PipeClosed."""
+    """sys.stdout, with a closed pipe turned into _PipeClosed and any other write
+    failure into _OutputFailed (neither is an OSError, so no handler of Typer's
+    or Rich's takes them for its own)."""
 
     def __init__(self, stream):
         self._stream = stream
 
     def write(self, text):
+        if self._stream is None:
+            raise _OutputFailed("standard output is closed")
         try:
             return self._stream.write(text)
         except BrokenPipeError:
             raise _PipeClosed() from None
+        except (OSError, ValueError) as exc:
+            raise _OutputFailed(getattr(exc, "strerror", None) or str(exc)) from None
 
     def flush(self):
+        if self._stream is None:
+            return None
         try:
             return self._stream.flush()
         except BrokenPipeError:
             raise _PipeClosed() from None
+        except (OSError, ValueError) as exc:
+            raise _OutputFailed(getattr(exc, "strerror", None) or str(exc)) from None
+
+    def isatty(self):
+        try:
+            return bool(self._stream is not None and self._stream.isatty())
+        except (OSError, ValueError):
+            return False
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
 
 
 def _setup_streams() -> None:
+    import io
+
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")
-        except (AttributeError, ValueError):
+        except (AttributeError, ValueError, OSError):
             continue
-    if sys.stdout is not None and not isinstance(sys.stdout, _Stdout):
-        sys.stdout = _Stdout(sys.stdout)
+    if not isinstance(sys.stdout, _Stdout):
+        sys.stdout = _Stdout(sys.stdout)  # None (`>&-`) too: writing then says so
+    if sys.stdin is None:
+        sys.stdin = io.StringIO("")  # `<&-`: no input is the end of input
+    if sys.stderr is None:
+        sys.stderr = io.StringIO()
 
 
-def _flush_quietly() -> None:
-    """After a closed pipe, flushing stdout would fail again at exit: point it at devnull."""
+def _say_stderr(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+
+
+def _flush_quietly() -> int | None:
+    """Flush stdout at the end. After a closed pipe or a failed write, Python's own
+    flush at exit would fail again: point the descriptor at devnull. Returns 2
+    when output could not be written."""
+    try:
+        sys.stdout.flush()
+        return None
+    except _OutputFailed as exc:
+        _say_stderr(f"acu: cannot write output: {exc}\n")
+        _devnull_stdout()
+        return 2
+    except (BrokenPipeError, _PipeClosed, ValueError, OSError):
+        _devnull_stdout()
+        return None
+
+
+def _devnull_stdout() -> None:
     import os
 
     try:
-        sys.stdout.flush()
-    except (BrokenPipeError, _PipeClosed, ValueError, OSError):
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.__stdout__.fileno())
-        except (OSError, ValueError, AttributeError):
-            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+    except (OSError, ValueError, AttributeError):
+        return

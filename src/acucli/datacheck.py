@@ -14,14 +14,14 @@ def validate_paths(paths: list[str]) -> tuple[list, str]:
 
     if not paths:
         files, problems = kbmod.data_files()
-        if problems:
+        if any(p.fatal for p in problems):
             return problems, ""
         try:
             data = kbmod.build(files, strict=True)
         except DataError as exc:
             return exc.problems, ""
         n = sum(len(data[k]) for k in kbmod.KINDS)
-        return [], f"ok: {len(files)} files, {n} records"
+        return [], _warnings(data) + f"ok: {len(files)} files, {n} records"
     # Standalone files are checked against the bundled data (so an overlay may
     # cite a reference or note a point that the bundled files define).
     bundled = kbmod.bundled_files()
@@ -47,4 +47,15 @@ def validate_paths(paths: list[str]) -> tuple[list, str]:
     if problems:
         return problems, ""
     n = sum(len(data[k]) for k in kbmod.KINDS)
-    return [], f"ok: {len(bundled) + len(extra)} files, {n} records"
+    return [], _warnings(data) + f"ok: {len(bundled) + len(extra)} files, {n} records"
+
+
+def _warnings(data: dict) -> str:
+    """Overlays that removed a bundled caution: allowed when they say why, never silent."""
+    out = []
+    for kind in ("points", "herbs"):
+        for rec in data.get(kind, []):
+            for w in rec.get("_weakened") or []:
+                out.append(f"warning: {w['file']}:{w['line']}: {kind[:-1]} {rec.get('code') or rec.get('id')} "
+                           f"removes the bundled {', '.join(w['removed'])} caution(s) (reason: {w['reason']})\n")
+    return "".join(out)

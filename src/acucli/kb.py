@@ -8,13 +8,15 @@ run, or any file changed): parse, validate, cross-check, write the cache.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 from pathlib import Path
 
 from acucli import __version__
 from acucli.errors import DataError, Problem
-from acucli.models import KEYED, KINDS, schema_digest
+from acucli.schema import RECORD_KINDS as KINDS
 from acucli.paths import bundled_data_dir, cache_dir, overlay_paths
 
 # Bump for a change in how the cache is laid out; a change of the schema
@@ -23,7 +25,7 @@ CACHE_FORMAT = 7
 # Bundled files load in this order first (references, so everything can cite
 # them), then every other data/*.yaml in name order.
 BUNDLED_FIRST = ("references", "meridians", "points", "herbs")
-KEYS = dict(KEYED)
+KEYS = {name: key for name, key in KINDS.items() if key}
 LISTS = tuple(k for k in KINDS if k not in KEYS)  # record kinds without a key (interactions)
 SECTIONS = (*KINDS, "safety", "notes", "files", "point_names")
 
@@ -63,18 +65,37 @@ def data_files(overlays: list | None = None) -> tuple[list[SourceFile], list]:
                 files.append(SourceFile(p, False))
             elif p.exists():
                 problems.append(Problem(str(p), 0, "not a file or directory"))
+            elif p.is_symlink():
+                problems.append(Problem(str(p), 0, "overlay path is a dangling symbolic link; ignored", False))
+            elif overlays is not None or os.environ.get("ACU_DATA_PATH") is not None:
+                # The default ACU_HOME/data may well not exist; a path the user named should.
+                problems.append(Problem(str(p), 0, "overlay path does not exist; ignored", False))
         except OSError as exc:
-            problems.append(Problem(str(p), 0, f"cannot read: {exc.strerror or exc}"))
+            problems.append(Problem(str(p), 0, f"cannot read: {exc.strerror or exc}; ignored", False))
     return files, problems
+
+
+def _schema_digest() -> str:
+    """A checksum of the schema as code (models.py, schema.py): a change to any
+    kind, field or vocabulary renames the cache. zlib, not hashlib: importing
+    hashlib costs ~4 ms on every lookup."""
+    import zlib
+
+    here = Path(__file__).resolve().parent
+    crc = 0
+    for name in ("models.py", "schema.py"):
+        crc = zlib.crc32((here / name).read_bytes(), crc)
+    return f"{crc:08x}"
 
 
 def _cache_path(files: list[SourceFile]) -> Path:
     """One cache per schema and per set of data files: switching ACU_DATA_PATH
     back and forth does not rebuild each time."""
-    import hashlib
+    import zlib
 
-    paths = hashlib.sha256("\0".join(str(f.path) for f in files).encode()).hexdigest()[:10]
-    return cache_dir() / f"kb-{__version__}-f{CACHE_FORMAT}-{schema_digest()}-{paths}.json"
+    joined = "\0".join(str(f.path) for f in files).encode()
+    paths = f"{zlib.crc32(joined):08x}"
+    return cache_dir() / f"kb-{__version__}-f{CACHE_FORMAT}-{_schema_digest()}-{paths}.json"
 
 
 def _hash_files(files: list[SourceFile]) -> str:
@@ -85,6 +106,10 @@ def _hash_files(files: list[SourceFile]) -> str:
         h.update(str(f.path).encode() + b"\0")
         h.update(f.path.read_bytes())
     return h.hexdigest()
+
+
+class CacheBroken(Exception):
+    """Something in the cache file is not what its header promised."""
 
 
 class KB:
@@ -100,10 +125,27 @@ class KB:
     def section(self, name: str):
         if name not in self._sections:
             if self._reader is not None:
-                self._sections[name] = self._reader(name)
+                try:
+                    self._sections[name] = self._reader(name)
+                except CacheBroken:
+                    self._recover()
+                    return self.section(name)
             else:
                 self._sections[name] = {} if name in ("safety", "point_names") else []
         return self._sections[name]
+
+    def _recover(self) -> None:
+        """The cache could not be read: discard it and use the data itself.
+        A damaged cache costs one rebuild, never a wrong answer or a failure."""
+        path = self._reader.path
+        self._reader = None
+        files, problems = data_files(self.meta.get("overlays"))
+        if any(p.fatal for p in problems):
+            raise DataError([p for p in problems if p.fatal])
+        with contextlib.suppress(OSError):
+            path.unlink()
+        self._sections = build(files)
+        self.meta["cache_used"] = False
 
     @property
     def points(self) -> list[dict]:
@@ -136,18 +178,21 @@ class KB:
         return self._by_key[kind]
 
     def get(self, kind: str, key: str) -> dict | None:
-        if kind not in self._by_key and kind not in self._sections and hasattr(self._reader, "record"):
-            return self._reader.record(kind, key)
+        if kind not in self._by_key and kind not in self._sections and self._reader is not None:
+            try:
+                return self._reader.record(kind, key)
+            except CacheBroken:
+                self._recover()
         return self.by_key(kind).get(key)
 
     def has(self, kind: str, key: str) -> bool:
-        if kind not in self._sections and hasattr(self._reader, "has"):
+        if kind not in self._sections and self._reader is not None:
             return self._reader.has(kind, key)
         return key in self.by_key(kind)
 
     def old_codes(self) -> dict:
         """Old (pre-WHO) code -> the points that carried it in older books."""
-        if hasattr(self._reader, "old_codes"):
+        if self._reader is not None:
             return self._reader.old_codes  # in the cache header: no section read
         return self.section("point_names").get("old", {})
 
@@ -189,7 +234,11 @@ def build(files: list[SourceFile], strict: bool = False) -> dict:
         counts = {}
         for kind, items in recs.items():
             if kind == "safety":
-                merged["safety"].update(items)
+                clash = [k for k in items if k in merged["safety"] and not f.bundled]
+                for k in clash:
+                    problems.append(Problem(shown, 0, f"safety {k!r}: an overlay may not replace a bundled "
+                                                      "safety text; add a note instead"))
+                merged["safety"].update({k: v for k, v in items.items() if k not in clash})
                 continue
             if kind in ("notes", "shared_aliases") or kind in LISTS:
                 merged[kind] += items
@@ -275,10 +324,66 @@ def _apply_extends(doc, index: dict, shown: str, problems: list):
                                         "but no loaded record has that key"))
                 continue
             raw = _to_raw(kind, base)
-            raw.update({k: v for k, v in item.items()})
+            line = item.get(LINE, 0)
+            what = f"{kind[:-1]} {item.get(key)}"
+            safety = _guard_safety(kind, base, item, shown, line, what, problems)
+            raw.update({k: v for k, v in item.items() if k not in ("cautions", "remove_cautions", "reason")})
+            raw["cautions"] = safety["cautions"]
             raw[LINES] = {**{k: item.get(LINE, 0) for k in raw}, **item.get(LINES, {})}
+            if safety["weakened"]:
+                raw["_weakened"] = safety["weakened"]
             items[i] = raw
     return doc
+
+
+# What an overlay may not change in a bundled record, and the safety it may not soften.
+IDENTITY = {"points": ("code", "channel", "number"), "herbs": ("id",), "conditions": ("id",),
+            "formulas": ("id",), "meridians": ("code",)}
+STATUS_RANK = {"ok": 0, "restricted": 1, "banned": 2, "prohibited": 2}
+TOXICITY_RANK = {"none": 0, "slight": 1, "moderate": 2, "high": 3}
+
+
+def _guard_safety(kind, base, item, shown, line, what, problems) -> dict:
+    """An overlay adds cautions; it never removes or softens a bundled caution,
+    toxicity, banned status or identity, unless it says so explicitly
+    (remove_cautions: [kind] with a reason), and then everyone is told."""
+    for field in IDENTITY.get(kind, ()):
+        if field in item and item[field] != base.get(field):
+            problems.append(Problem(shown, line, f"{what}: an overlay may not change '{field}' "
+                                                 f"({base.get(field)!r} -> {item[field]!r})"))
+    if kind == "herbs":
+        if "status" in item and STATUS_RANK.get(item["status"], 9) < STATUS_RANK.get(base["status"], 0):
+            problems.append(Problem(shown, line, f"{what}: an overlay may not soften its status "
+                                                 f"({base['status']} -> {item['status']})"))
+        if "toxicity" in item and TOXICITY_RANK.get(item["toxicity"], 9) < TOXICITY_RANK.get(base["toxicity"], 0):
+            problems.append(Problem(shown, line, f"{what}: an overlay may not lower its toxicity "
+                                                 f"({base['toxicity']} -> {item['toxicity']})"))
+    old = [_raw_item(c) for c in base.get("cautions") or []]
+    new = item.get("cautions")
+    new = [c for c in new if isinstance(c, dict)] if isinstance(new, list) else []
+    remove = item.get("remove_cautions") or []
+    weakened = []
+    if remove:
+        reason = item.get("reason")
+        if not isinstance(remove, list) or not all(isinstance(k, str) for k in remove):
+            problems.append(Problem(shown, line, f"{what}: 'remove_cautions' is a list of caution kinds"))
+            remove = []
+        elif not isinstance(reason, str) or not reason.strip():
+            problems.append(Problem(shown, line, f"{what}: 'remove_cautions' needs a 'reason'"))
+            remove = []
+        else:
+            gone = [c for c in old if c.get("kind") in remove]
+            if gone:
+                weakened.append({"file": shown, "line": line, "removed": sorted({c["kind"] for c in gone}),
+                                 "reason": " ".join(reason.split())})
+    kept = [c for c in old if c.get("kind") not in remove]
+    texts = {(c.get("kind"), c.get("text")) for c in kept}
+    merged = kept + [c for c in new if (c.get("kind"), c.get("text")) not in texts]
+    return {"cautions": merged, "weakened": weakened}
+
+
+def _raw_item(c: dict) -> dict:
+    return {k: v for k, v in c.items() if not k.startswith("_") and v is not None}
 
 
 def _to_raw(kind: str, rec: dict) -> dict:
@@ -321,11 +426,18 @@ def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> None:
                          "old_codes": data["point_names"]["old"]}, ensure_ascii=False).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(header + b"\n")
-        for name in SECTIONS:
-            fh.write(blobs[name])
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(header + b"\n")
+            for name in SECTIONS:
+                fh.write(blobs[name])
+        if path.exists() and not path.is_file():
+            raise OSError(f"{path} is not a regular file")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 class _CacheReader:
@@ -336,32 +448,72 @@ class _CacheReader:
         self.old_codes = header.get("old_codes", {})
         self._records: dict = {}  # one read per record, and the same dict every time
 
-    def _read(self, off: int, length: int):
-        with open(self.path, "rb") as fh:
-            fh.seek(self.start + off)
-            blob = fh.read(length)
-        if len(blob) != length:
-            raise DataError([], f"{self.path}: cache truncated; run the command again")
-        return json.loads(blob)
+    def _read(self, off, length):
+        if not (_offset(off) and _offset(length)):
+            raise CacheBroken("bad offset")
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.start + off)
+                blob = fh.read(length)
+            if len(blob) != length:
+                raise CacheBroken("truncated")
+            return json.loads(blob)
+        except (OSError, ValueError, RecursionError) as exc:
+            raise CacheBroken(str(exc)) from None
 
     def __call__(self, name: str):
-        return self._read(*self.sections[name])
+        where = self.sections.get(name)
+        if where is None:
+            return {} if name in ("safety", "point_names") else []
+        value = self._read(*where)
+        want = dict if name in ("safety", "point_names") else list
+        if not isinstance(value, want):
+            raise CacheBroken(f"section {name} has the wrong shape")
+        return value
 
     def record(self, kind: str, key: str):
         if (kind, key) not in self._records:
             where = self.records.get(kind, {}).get(key)
-            self._records[kind, key] = self._read(*where) if where else None
+            rec = self._read(*where) if where else None
+            # A record is served only as itself: its key must be the one asked for.
+            if rec is not None and (not isinstance(rec, dict) or rec.get(KEYS.get(kind, "id")) != key):
+                raise CacheBroken(f"record {kind}/{key} does not match its index entry")
+            self._records[kind, key] = rec
         return self._records[kind, key]
 
     def has(self, kind: str, key: str) -> bool:
         return key in self.records.get(kind, {})
 
 
+def _offset(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 1 << 40
+
+
+def _header_ok(header) -> bool:
+    """Every offset in the header is a pair of whole numbers, and the sections add up."""
+    if not isinstance(header, dict) or not isinstance(header.get("sections"), dict):
+        return False
+    if not isinstance(header.get("manifest"), list) or not isinstance(header.get("records", {}), dict):
+        return False
+    pairs = list(header["sections"].values())
+    for inner in header.get("records", {}).values():
+        if not isinstance(inner, dict):
+            return False
+        pairs += list(inner.values())
+    return all(isinstance(p, list) and len(p) == 2 and _offset(p[0]) and _offset(p[1]) for p in pairs) and \
+        isinstance(header.get("old_codes", {}), dict)
+
+
 def _read_header(path: Path):
     try:
+        # A FIFO, a directory or a device at the cache path is no cache (and is never opened).
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with open(path, "rb") as fh:
             line = fh.readline(1 << 22)
             header = json.loads(line)
+            if not _header_ok(header):
+                return None
             if header.get("format") != CACHE_FORMAT or header.get("version") != __version__:
                 return None
             size = os.fstat(fh.fileno()).st_size
@@ -369,7 +521,7 @@ def _read_header(path: Path):
         if size != len(line) + total:
             return None  # truncated or padded: never trusted
         return header, len(line)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -392,48 +544,93 @@ def load(use_cache: bool = True, overlays: list | None = None) -> KB:
 
 def _load(use_cache: bool, overlays: list | None) -> KB:
     files, problems = data_files(overlays)
-    if problems:
-        raise DataError(problems)
+    if any(p.fatal for p in problems):
+        raise DataError([p for p in problems if p.fatal])
+    kb = _load_files(use_cache, overlays, files)
+    kb.meta["warnings"] = [str(p) for p in problems]
+    return kb
+
+
+def _load_files(use_cache: bool, overlays: list | None, files: list) -> KB:
     try:
         manifest = [f.stat_key() for f in files]
     except OSError as exc:
         raise DataError([], f"{exc.filename}: cannot read: {exc.strerror}") from None
     path = _cache_path(files)
-    digest = None
-    if use_cache:
-        found = _read_header(path)
-        if found:
-            header, start = found
-            if header["manifest"] == manifest:
-                return KB(reader=_CacheReader(path, start, header),
-                          meta={"cache": str(path), "cache_used": True})
-            # Files touched but maybe not changed: compare content hashes.
-            try:
-                digest = _hash_files(files)
-            except OSError:
-                digest = None
-            if digest and digest == header.get("digest"):
-                reader = _CacheReader(path, start, header)
-                data = {name: reader(name) for name in SECTIONS}
-                _try_write(path, manifest, digest, data)
-                return KB(sections=data, meta={"cache": str(path), "cache_used": True})
-    data = build(files)
-    if use_cache:
-        if digest is None:
-            try:
-                digest = _hash_files(files)
-            except OSError:
-                digest = ""
-        _try_write(path, manifest, digest, data)
-    return KB(sections=data, meta={"cache": str(path), "cache_used": False})
+    meta = {"cache": str(path), "cache_used": True, "overlays": overlays}
+    if not use_cache:
+        kb = KB(sections=build(files), meta={**meta, "cache": None, "cache_used": False})
+        return kb
+    kb = _from_cache(path, files, manifest, meta)
+    if kb is not None:
+        return kb
+    # Cold: build once even when many processes start together (the others wait, then read).
+    with _build_lock(path):
+        kb = _from_cache(path, files, manifest, meta)
+        if kb is not None:
+            return kb
+        data = build(files)
+        kb = KB(sections=data, meta={**meta, "cache_used": False})
+        try:
+            digest = _hash_files(files)
+        except OSError:
+            digest = ""
+        if _try_write(path, manifest, digest, data):
+            from acucli import search
+
+            search.rebuild(kb)
+    return kb
 
 
-def _try_write(path: Path, manifest, digest, data) -> None:
+def _from_cache(path: Path, files, manifest, meta) -> KB | None:
+    found = _read_header(path)
+    if not found:
+        return None
+    header, start = found
+    if header["manifest"] == manifest:
+        return KB(reader=_CacheReader(path, start, header), meta=meta)
+    # Files touched but maybe not changed: compare content hashes.
+    try:
+        digest = _hash_files(files)
+    except OSError:
+        return None
+    if digest != header.get("digest"):
+        return None
+    try:
+        reader = _CacheReader(path, start, header)
+        data = {name: reader(name) for name in SECTIONS}
+    except CacheBroken:
+        return None
+    _try_write(path, manifest, digest, data)
+    return KB(sections=data, meta=meta)
+
+
+@contextlib.contextmanager
+def _build_lock(path: Path):
+    """An advisory lock beside the cache; without one (no fcntl, read-only dir) build anyway."""
+    try:
+        import fcntl
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path.with_name(path.name + ".lock"), "a+b")
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        fh.close()
+
+
+def _try_write(path: Path, manifest, digest, data) -> bool:
     try:
         _write_cache(path, manifest, digest, data)
+        return True
     except OSError:
         # A read-only or full cache directory costs speed, not correctness.
-        return
+        return False
 
 
 def reset() -> None:

@@ -18,7 +18,6 @@ Each field's metadata says how the YAML value is checked:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import typing
 from dataclasses import dataclass, field
 
@@ -430,21 +429,17 @@ class Kind:
     singular: str
 
 
-KINDS = {
-    k.name: k for k in (
-        Kind("references", Reference, "id", "reference"),
-        Kind("meridians", Meridian, "code", "meridian"),
-        Kind("points", Point, "code", "point"),
-        Kind("herbs", Herb, "id", "herb"),
-        Kind("formulas", Formula, "id", "formula"),
-        Kind("conditions", Condition, "id", "condition"),
-        Kind("drug_classes", DrugClass, "id", "drug class"),
-        Kind("drugs", Drug, "id", "drug"),
-        Kind("interactions", Interaction, "_auto", "interaction"),
-        Kind("incompatibilities", Incompatibility, "id", "incompatibility"),
-    )
+_CLASSES = {
+    "references": (Reference, "reference"), "meridians": (Meridian, "meridian"), "points": (Point, "point"),
+    "herbs": (Herb, "herb"), "formulas": (Formula, "formula"), "conditions": (Condition, "condition"),
+    "drug_classes": (DrugClass, "drug class"), "drugs": (Drug, "drug"),
+    "interactions": (Interaction, "interaction"), "incompatibilities": (Incompatibility, "incompatibility"),
 }
-KEYED = {name: k.key for name, k in KINDS.items() if k.key != "_auto"}
+# The kinds and their keys are acucli.schema.RECORD_KINDS (the warm path reads
+# them without importing this module); here each gets its class.
+KINDS = {name: Kind(name, _CLASSES[name][0], key or "_auto", _CLASSES[name][1])
+         for name, key in S.RECORD_KINDS.items()}
+KEYED = {name: key for name, key in S.RECORD_KINDS.items() if key}
 # Top-level keys that are not lists of records.
 OTHER_TOP_LEVEL = ("safety", "notes", "shared_aliases")
 TOP_LEVEL = tuple(KINDS) + OTHER_TOP_LEVEL
@@ -474,8 +469,11 @@ def describe(model: type, seen=None) -> str:
 
 
 def schema_digest() -> str:
-    text = "|".join(describe(k.model) for k in KINDS.values()) + repr(S.CATEGORIES) + repr(S.HERB_CATEGORIES)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """A digest of the schema as code (models.py and schema.py): any change to a
+    kind, field or vocabulary changes it, and with it the cache's name."""
+    from acucli.kb import _schema_digest
+
+    return _schema_digest()
 
 
 _T = typing.TypeVar("_T")

@@ -26,7 +26,7 @@ FORMAT_NAMES = ["table", "tsv", "csv", "json", "jsonl", "yaml", "markdown"]
 
 FormatOpt = Annotated[
     Optional[str],
-    typer.Option("--format", "-f", help="table|tsv|csv|json|jsonl|yaml|markdown (default: table on a terminal, tsv otherwise)",
+    typer.Option("--format", "-f", help="table|tsv|csv|json|jsonl|yaml|markdown; html for acu point and acu condition (default: table on a terminal, tsv otherwise)",
                  autocompletion=lambda: FORMAT_NAMES),
 ]
 FieldsOpt = Annotated[Optional[str], typer.Option("--fields", help="Comma-separated columns (or JSON keys), in order.")]

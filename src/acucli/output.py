@@ -127,6 +127,9 @@ def cell(value) -> str:
     if isinstance(value, (list, tuple)):
         return "; ".join(cell(v) for v in value)
     if isinstance(value, dict):
+        if "text" in value:  # a warning or caution object: "flag: text"
+            label = value.get("flag") or value.get("kind") or value.get("severity")
+            return f"{cell(label)}: {cell(value['text'])}" if label else cell(value["text"])
         return "; ".join(f"{k}={cell(v)}" for k, v in value.items())
     if isinstance(value, float):
         return f"{value:g}"

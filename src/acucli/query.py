@@ -27,10 +27,9 @@ class Context:
 class Answer:
     """Records or rows, plus what to tell the user on stderr."""
 
-    def __init__(self, items, notes, kind="points", ambiguous=False, terminal_columns=None):
+    def __init__(self, items, notes, ambiguous=False, terminal_columns=None):
         self.items = items
         self.notes = notes
-        self.kind = kind
         self.ambiguous = ambiguous
         self.terminal_columns = terminal_columns  # a narrower default for a terminal table
 
@@ -71,14 +70,23 @@ def _num(x) -> str:
     return f"{x:g}"
 
 
+def overlay_changes(rec: dict) -> list[str]:
+    """What an overlay removed from a bundled record, naming the file: shown wherever it matters."""
+    return [f"overlay {w['file']}:{w['line']} removed the bundled {', '.join(w['removed'])} caution(s): {w['reason']}"
+            for w in rec.get("_weakened") or []]
+
+
 def caution_kinds(p: dict) -> list[str]:
-    return list(dict.fromkeys(c["kind"] for c in p["cautions"]))
+    kinds = list(dict.fromkeys(c["kind"] for c in p["cautions"]))
+    for w in p.get("_weakened") or []:
+        kinds.append(f"{'/'.join(w['removed'])} REMOVED by overlay {w['file']}")
+    return kinds
 
 
 # ------------------------------------------------------------ point flags
 
 
-def point_flags(kb, p: dict, ctx: Context) -> list[dict]:
+def point_flags(p: dict, ctx: Context) -> list[dict]:
     """Context warnings for one point, each with the reason."""
     flags = []
     if ctx.pregnant:
@@ -132,12 +140,12 @@ def point_row(kb, p: dict, ctx: Context | None = None) -> dict:
         "english": p["english"],
         "channel": p["channel"],
         "regions": p["regions"],
-        "categories": [category_label(c) for c in p["categories"]],
-        "cautions": caution_kinds(p),
+        "category_labels": [category_label(c) for c in p["categories"]],
+        "caution_kinds": caution_kinds(p),
         "location": p["location"],
     }
     if ctx is not None and ctx.active:
-        row["warnings"] = [f"{f['flag']}: {f['text']}" for f in point_flags(kb, p, ctx)]
+        row["warnings"] = point_flags(p, ctx)
     return row
 
 
@@ -146,11 +154,13 @@ def point_detail(kb, p: dict, ctx: Context | None = None) -> dict:
     out = public(p)
     out["needling_summary"] = needling_label(p["needling"])
     out["category_labels"] = [category_label(c) for c in p["categories"]]
+    out["caution_kinds"] = caution_kinds(p)
+    out["overlay_changes"] = overlay_changes(p)
     out["notes"] = [n["text"] for n in kb.notes_for("points", p["code"])]
     if any(c["kind"] == "pregnancy" for c in p["cautions"]):
         out["pregnancy_caveat"] = [i["text"] for i in kb.safety.get("pregnancy_caveat", [])]
     if ctx is not None and ctx.active:
-        out["warnings"] = point_flags(kb, p, ctx)
+        out["warnings"] = point_flags(p, ctx)
     return out
 
 
@@ -263,8 +273,8 @@ def list_points(kb, meridian=None, region=None, category=None, condition=None,
         name, value = category_name(category)
         pts = [p for p in pts if _has_category(p, name, value)]
     if search is not None:
-        terms = _terms(search)
-        pts = [p for p in pts if all(t in _point_haystack(p) for t in terms)]
+        words = terms(search)
+        pts = [p for p in pts if all(t in _point_haystack(p) for t in words)]
     rows = []
     omitted = []
     for p in pts:
@@ -286,12 +296,12 @@ def list_points(kb, meridian=None, region=None, category=None, condition=None,
         notes += context_notes(kb, ctx)
     if cond is not None:
         # What a practitioner needs at a glance: the point, its role, where it is, what to watch.
-        return Answer(rows, notes, kind="prescription", terminal_columns=[
-            "code", "hanzi", "role", "status", "location", "cautions", "warnings"])
-    return Answer(rows, notes, kind="points")
+        return Answer(rows, notes, terminal_columns=[
+            "code", "hanzi", "role", "status", "location", "caution_kinds", "warnings"])
+    return Answer(rows, notes)
 
 
-def _terms(text: str) -> list[str]:
+def terms(text: str) -> list[str]:
     terms = [fold(t) for t in text.split() if fold(t)]
     if not terms:
         raise UsageError("--search needs some text")
@@ -375,9 +385,9 @@ def condition_detail(kb, text: str, ctx: Context | None = None) -> dict:
         entry = {k: v for k, v in item.items() if not k.startswith("_")}
         if p:
             entry.update({"pinyin": p["pinyin"], "hanzi": p["hanzi"], "location": p["location"],
-                          "cautions": caution_kinds(p)})
+                          "caution_kinds": caution_kinds(p)})
             if ctx.active:
-                entry["warnings"] = point_flags(kb, p, ctx)
+                entry["warnings"] = point_flags(p, ctx)
         rx.append(entry)
     out["prescription"] = rx
     herbs = []
@@ -401,7 +411,7 @@ def condition_detail(kb, text: str, ctx: Context | None = None) -> dict:
 
 def herb_safety(h: dict) -> list[str]:
     """Short safety labels for listings: the things nobody should miss."""
-    out = []
+    out = [f"{'/'.join(w['removed'])} caution REMOVED by overlay {w['file']}" for w in h.get("_weakened") or []]
     if h["status"] in ("banned", "prohibited"):
         out.append(h["status"].upper())
     elif h["status"] == "restricted":
@@ -440,8 +450,13 @@ def herb_row(h: dict) -> dict:
 
 
 def herb_detail(kb, h: dict) -> dict:
+    from acucli.check import partners
+
     out = public(h)
     out["safety"] = herb_safety(h)
+    out["overlay_changes"] = overlay_changes(h)
+    out["drug_interactions"] = [public(i) for i in kb.section("interactions") if i["herb"] == h["id"]]
+    out["incompatible_with"] = partners(kb, h["id"])
     out["notes"] = [n["text"] for n in kb.notes_for("herbs", h["id"])]
     if h.get("substitute"):
         s = kb.get("herbs", h["substitute"])
@@ -468,7 +483,7 @@ def find_herbs(kb, queries: list[str]) -> Answer:
         raise NotFound(f"no herb matches {q!r}", _did_you_mean(sugg))
     for q, sugg in missing:
         notes.append(f"no herb matches {q!r}" + (f"; did you mean {', '.join(sugg[:3])}?" if sugg else ""))
-    return Answer(found, notes, kind="herbs", ambiguous=ambiguous)
+    return Answer(found, notes, ambiguous=ambiguous)
 
 
 def list_herbs(kb, category=None, nature=None, flavor=None, channel=None, condition=None,
@@ -508,18 +523,22 @@ def list_herbs(kb, category=None, nature=None, flavor=None, channel=None, condit
             valid = list(S.HERB_CAUTIONS) + ["pregnancy", "toxic", "banned", "prohibited", "restricted"]
             check_choice(caution, valid, "caution")
     if interacts is not None:
-        drug = check_choice(interacts, S.DRUGS, "drug")
-        family = S.DRUG_FAMILIES.get(drug, (drug,))
-        herbs = [h for h in herbs if any(i["drug"] in family for i in h["interactions"])]
+        from acucli.check import herbs_interacting, resolve_drug
+
+        label, classes = resolve_drug(kb, interacts)
+        hits = herbs_interacting(kb, classes)
+        herbs = [h for h in herbs if h["id"] in hits]
+        notes.append(f"{interacts!r} read as {label} ({', '.join(sorted(classes))}); herbs not listed have no "
+                     "interaction data, which does not mean they are safe")
     if search is not None:
-        terms = _terms(search)
-        herbs = [h for h in herbs if all(t in _herb_haystack(h) for t in terms)]
+        words = terms(search)
+        herbs = [h for h in herbs if all(t in _herb_haystack(h) for t in words)]
     if not include_banned:
         hidden = [h for h in herbs if h["status"] in ("banned", "prohibited")]
         if hidden:
             notes.append(f"{len(hidden)} banned or prohibited items hidden (--include-banned shows them)")
         herbs = [h for h in herbs if h["status"] not in ("banned", "prohibited")]
-    return Answer([herb_row(h) for h in herbs], notes, kind="herbs")
+    return Answer([herb_row(h) for h in herbs], notes)
 
 
 def _herb_haystack(h: dict) -> str:
@@ -529,52 +548,3 @@ def _herb_haystack(h: dict) -> str:
 
 
 # ----------------------------------------------------------------- search
-
-
-def search_all(kb, text: str, limit: int = 50) -> Answer:
-    """Ranked full-text search over points, conditions and herbs."""
-    terms = [fold(t) for t in text.split() if fold(t)]
-    if not terms:
-        raise UsageError("search needs some text")
-    whole = fold(text)
-    hits = []
-
-    def score(name_fields: list[str], body: str) -> float:
-        names = [fold(n) for n in name_fields if n]
-        s = 0.0
-        if whole in names:
-            s += 100
-        elif any(n.startswith(whole) for n in names):
-            s += 40
-        for t in terms:
-            if any(t in n for n in names):
-                s += 10
-            count = body.count(t)
-            if count == 0 and not any(t in n for n in names):
-                return 0.0
-            s += min(count, 5)
-        return s
-
-    for p in kb.points:
-        names = [p["code"], p["pinyin"], p["hanzi"], p["hanzi_traditional"], p["english"],
-                 *(a["name"] for a in p["aliases"])]
-        body = fold(" ".join([p["location"], *p["actions"], *p["indications"]]))
-        s = score(names, body)
-        if s:
-            hits.append((s, "point", p["code"], f"{p['pinyin']} {p['hanzi']}", p["english"]))
-    for c in kb.conditions:
-        names = [c["id"], c["name"], *c["aliases"], *(ch["hanzi"] for ch in c["chinese"])]
-        body = fold(" ".join([c["summary"], *(p["name"] for p in c["patterns"])]))
-        s = score(names, body)
-        if s:
-            hits.append((s + 5, "condition", c["id"], c["name"], c["evidence"].get("grade", "")))
-    for h in kb.herbs:
-        names = [h["id"], h["pinyin"], h["hanzi"], h["hanzi_traditional"], h["latin"], h["english"],
-                 *h["trade_names"], *h["aliases"]]
-        body = fold(" ".join([*h["actions"], *h["indications"]]))
-        s = score(names, body)
-        if s:
-            hits.append((s, "herb", h["id"], f"{h['pinyin']} {h['hanzi']}", "; ".join(herb_safety(h))))
-    hits.sort(key=lambda x: (-x[0], x[1], x[2]))
-    rows = [{"kind": k, "id": i, "name": n, "detail": d, "score": round(s, 1)} for s, k, i, n, d in hits[:limit]]
-    return Answer(rows, [], kind="search")

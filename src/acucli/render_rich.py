@@ -25,12 +25,13 @@ def _console(style) -> Console:
     )
 
 
-ALERT_COLUMNS = ("cautions", "warnings", "safety")
+ALERT_COLUMNS = ("cautions", "caution_kinds", "warnings", "safety")
 # Short values never wrap; prose columns share the rest of the width by weight.
 SHORT_COLUMNS = ("code", "id", "pinyin", "hanzi", "channel", "role", "status", "kind", "grade", "points")
 PROSE_WEIGHT = {"location": 5, "why": 5, "warnings": 4, "citation": 4, "detail": 2}
 # With prose present, these shrink with it instead of claiming their natural width.
-FLEX_WEIGHT = {**PROSE_WEIGHT, "cautions": 3, "safety": 3, "english": 2, "categories": 2}
+FLEX_WEIGHT = {**PROSE_WEIGHT, "cautions": 3, "caution_kinds": 2, "safety": 3, "english": 2,
+               "category_labels": 2}
 
 
 def table(rows, cols, title, style, styles) -> None:

@@ -160,6 +160,9 @@ class Resolver:
         if hits:
             recs = [kb.get("points", c) for c in dict.fromkeys(hits)]
             return Match(recs, ambiguous=len(recs) > 1)
+        bare = _TRAILING_POINT.sub("", q)
+        if bare != q and bare:
+            return self.point(bare)  # "Union Valley point", "hegu points"
         return Match(suggestions=self._point_suggestions(q))
 
     def _code_suggestions(self, code: str) -> list[str]:
@@ -189,7 +192,7 @@ class Resolver:
             idx: dict = {}
             for h in self.kb.herbs:
                 keys = [h["id"], h["pinyin"], h["hanzi"], h["hanzi_traditional"], h["latin"],
-                        h["english"], *h["trade_names"], *h["aliases"]]
+                        h["english"], *h["trade_names"], *h["aliases"], *herb_name_forms(h)]
                 for k in keys:
                     lst = idx.setdefault(fold(k), [])
                     if h["id"] not in lst:
@@ -197,13 +200,54 @@ class Resolver:
             self._indexes["herbs"] = idx
         return self._indexes["herbs"]
 
+    def _herb_words(self):
+        """Single English words of herb names (peony, notoginseng) -> herb ids."""
+        if "herb-words" not in self._indexes:
+            words: dict = {}
+            for h in self.kb.herbs:
+                for name in [h["english"], *h["trade_names"]]:
+                    for w in re.findall(r"[a-z]{4,}", name.casefold()):
+                        lst = words.setdefault(w, [])
+                        if h["id"] not in lst:
+                            lst.append(h["id"])
+            self._indexes["herb-words"] = words
+        return self._indexes["herb-words"]
+
     def herb(self, query: str) -> Match:
+        if TONE_NUMBERS.match(query.strip()):
+            query = re.sub(r"[1-5]", "", query)  # du4 zhong4 -> du zhong
         q = fold(query)
         if not q:
             return Match()
         by_id = self.kb.by_key("herbs")
         idx = self._herb_index()
         ids = list(idx.get(q, []))
+        tq = fold_tones(query)
+        if ids and tq != fold(query):
+            # Tone marks that are typed are respected: Dà Jì (大蓟) is not Dà Jǐ (大戟).
+            same = [h["id"] for h in self.kb.herbs if fold_tones(h["pinyin"]) == tq]
+            ends = [h["id"] for h in self.kb.herbs if fold_tones(h["pinyin"]).endswith(tq)]
+            if same or ends:
+                ids = same or ends
+                if len(ids) > 1:
+                    return Match([by_id[i] for i in ids], ambiguous=True)
+        if not ids:
+            ids = [i for w in wade_giles_readings(query) for i in idx.get(w, [])][:6]
+            ids = list(dict.fromkeys(ids))
+        if not ids:
+            # A processed form typed in pinyin: zhi fu zi, chao bai zhu, shu di (huang) ...
+            words = query.strip().split()
+            if len(words) >= 2 and fold(words[0]) in PROCESSING:
+                m = self.herb(" ".join(words[1:]))
+                if m.records and not m.ambiguous:
+                    h = m.records[0]
+                    m.notes.append(f"{query.strip()!r}: {PROCESSING[fold(words[0])]} {h['pinyin']}; "
+                                   "see its forms for how processing changes it")
+                    return m
+        if not ids and re.fullmatch(r"[a-z]{4,}", query.strip().casefold()):
+            ids = list(self._herb_words().get(query.strip().casefold(), []))
+            if len(ids) > 1:
+                return Match([by_id[i] for i in ids], ambiguous=True)
         if not ids and len(q) >= 4:
             # A generic name ("fang ji") is the tail of the specific ones (Fen Fang Ji, Guang Fang Ji).
             ids = [h["id"] for h in self.kb.herbs
@@ -220,13 +264,42 @@ class Resolver:
                     if label not in sugg:
                         sugg.append(label)
             return Match(suggestions=sugg[:5])
+        toned = fold_tones(query) != fold(query)
         if len(ids) == 1 and query.strip().casefold() != ids[0]:
-            # A generic name (Fang Ji, Mu Tong, He Shou Wu) must show its look-alikes.
+            # A generic name (Fang Ji, Mu Tong, He Shou Wu) must show its look-alikes,
+            # unless the tone marks typed already tell them apart.
             for other in by_id[ids[0]]["confusable"]:
                 o = by_id.get(other)
+                if toned and not fold_tones(o["pinyin"] if o else "").endswith(fold_tones(query)):
+                    continue
                 if o and (fold(o["pinyin"]).endswith(q) or q in map(fold, o["trade_names"] + o["aliases"])):
                     ids.append(other)
         recs = [by_id[i] for i in dict.fromkeys(ids)]
+        return Match(recs, ambiguous=len(recs) > 1)
+
+    # ------------------------------------------------------------- formulas
+
+    def formula(self, query: str) -> Match:
+        if "formulas" not in self._indexes:
+            idx: dict = {}
+            for f in self.kb.section("formulas"):
+                for k in [f["id"], f["pinyin"], f["hanzi"], f["hanzi_traditional"], f["english"], *f["aliases"]]:
+                    lst = idx.setdefault(fold(k), [])
+                    if f["id"] not in lst:
+                        lst.append(f["id"])
+            self._indexes["formulas"] = idx
+        idx = self._indexes["formulas"]
+        q = fold(query)
+        by_id = self.kb.by_key("formulas")
+        ids = idx.get(q, []) if q else []
+        if not ids:
+            sugg = []
+            for k in _close(q, list(idx), n=6, cutoff=0.7):
+                for fid in idx[k]:
+                    if fid not in sugg:
+                        sugg.append(fid)
+            return Match(suggestions=sugg[:5])
+        recs = [by_id[i] for i in ids]
         return Match(recs, ambiguous=len(recs) > 1)
 
     # ----------------------------------------------------------- conditions
@@ -268,6 +341,66 @@ class Resolver:
 
     def condition_names(self) -> list[str]:
         return [c["id"] for c in self.kb.conditions]
+
+
+# Pinyin of processing words that prefix a herb name.
+PROCESSING = {"zhi": "processed (制/炙)", "chao": "dry-fried (炒)", "sheng": "raw (生)", "shu": "prepared (熟)",
+              "jiang": "ginger-processed (姜)", "fa": "processed (法)", "pao": "blast-fried (炮)",
+              "duan": "calcined (煅)", "cu": "vinegar-processed (醋)", "jiu": "wine-processed (酒)",
+              "yan": "salt-processed (盐)", "mi": "honey-fried (蜜)", "jiao": "charred (焦)"}
+_TRAILING_POINT = re.compile(r"\s+(acu)?points?$", re.I)
+TONE_NUMBERS = re.compile(r"^[A-Za-z]+[1-5](\s*[A-Za-z]+[1-5])*$")
+
+
+# Wade-Giles initials and finals -> pinyin candidates (aspiration marks are often dropped).
+_WG_INITIALS = [("ch'", ["q", "ch"]), ("ts'", ["c"]), ("tz'", ["c"]), ("hs", ["x"]), ("ch", ["zh", "j", "q", "ch"]),
+                ("ts", ["z", "c"]), ("tz", ["z", "c"]), ("k'", ["k"]), ("p'", ["p"]), ("t'", ["t"]),
+                ("k", ["g", "k"]), ("p", ["b", "p"]), ("t", ["d", "t"]), ("j", ["r"])]
+_WG_FINALS = [("ieh", "ie"), ("ien", "ian"), ("ung", "ong"), ("ih", "i"), ("ueh", "ue"), ("uei", "ui")]
+
+
+def wade_giles_readings(text: str) -> list[str]:
+    """Folded pinyin readings a Wade-Giles name may stand for ("Huang Chi" -> huangqi ...)."""
+    sylls = re.findall(r"[a-z']+", text.casefold().replace("’", "'"))
+    if not 1 < len(sylls) <= 4:
+        return []
+    options = []
+    for s in sylls:
+        init, rest = "", s
+        for wg, _ in _WG_INITIALS:
+            if s.startswith(wg):
+                init, rest = wg, s[len(wg):]
+                break
+        rest = rest.replace("'", "")
+        for a, b in _WG_FINALS:
+            if rest.endswith(a):
+                rest = rest[: -len(a)] + b
+        heads = dict(_WG_INITIALS).get(init, [init]) if init else [""]
+        cands = [h + rest for h in heads]
+        if rest == "i" and init in ("ch", "ch'", "ts", "tz", "ts'", "tz'", "hs", "j"):
+            cands += [h + "i" for h in heads]
+        options.append(list(dict.fromkeys(cands)))
+    out = [""]
+    for opts in options:
+        out = [o + c for o in out for c in opts][:64]
+    return out
+
+
+def herb_name_forms(h: dict) -> list[str]:
+    """Names of a herb that follow from its record: pharmaceutical Latin in the
+    older order (Radix Aristolochiae Fangchi), species binomials (Panax ginseng),
+    and the hanzi of its processed forms (法半夏)."""
+    out = []
+    words = h["latin"].split()
+    if len(words) >= 2:
+        out.append(" ".join([words[-1], *words[:-1]]))
+    for sp in h["species"]:
+        parts = sp.split()
+        if len(parts) >= 2:
+            out.append(" ".join(parts[:2]))
+    for form in h.get("forms") or []:
+        out += re.findall(r"[\u4e00-\u9fff]{2,}", form["name"])
+    return out
 
 
 def resolver(kb) -> Resolver:

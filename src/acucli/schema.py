@@ -6,6 +6,14 @@ completions without loading the validator.
 
 from __future__ import annotations
 
+# Record kinds (top-level YAML keys) and the field each is keyed by, in load
+# order. acucli.models gives each its class; None: a list without a key.
+RECORD_KINDS = {
+    "references": "id", "meridians": "code", "points": "code", "herbs": "id", "formulas": "id",
+    "conditions": "id", "drug_classes": "id", "drugs": "id", "interactions": None,
+    "incompatibilities": "id",
+}
+
 MERIDIAN_KINDS = ("primary", "extraordinary", "extra", "non-who")
 
 REGIONS = (
@@ -41,7 +49,6 @@ CATEGORIES: dict[str, tuple | str | None] = {
     "window-of-heaven": None,
     "heavenly-star": None,
     "ghost-point": None,
-    "command-point": COMMAND_REGIONS,  # until the data moves to the two sets below
     "four-command-points": COMMAND_REGIONS[:4],
     "six-command-points": COMMAND_REGIONS,
     "crossing-point": "channels",

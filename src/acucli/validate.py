@@ -439,7 +439,7 @@ def safety(ctx: _Ctx, d: dict) -> dict:
 
 
 # Keys a record may carry besides its fields: how an overlay relates to the bundled record.
-RECORD_EXTRAS = ("extends",)
+RECORD_EXTRAS = ("extends", "remove_cautions", "reason", "_weakened")
 
 
 def validate_document(doc, file: str, ctx: _Ctx | None = None) -> tuple[dict, list[Problem]]:
@@ -491,6 +491,8 @@ def validate_document(doc, file: str, ctx: _Ctx | None = None) -> tuple[dict, li
             rec["_origin"] = f"{file}:{_line(item)}"
             if item.get("extends") is True:
                 rec["_extends"] = True
+            if item.get("_weakened"):
+                rec["_weakened"] = item["_weakened"]
             recs.append(rec)
         out[key] = recs
     return out, ctx.problems

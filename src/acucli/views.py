@@ -20,6 +20,19 @@ def split_queries(kb, words: list[str]) -> list[str]:
     return words
 
 
+def add_charts(details: list[dict]) -> None:
+    """Each point card's `chart` (placements {view, x, y}) and, for a terminal, where to look."""
+    from acucli import charts
+
+    try:
+        placed = charts.placements(details)
+    except charts.ChartError:
+        placed = {}
+    for d in details:
+        d["chart"] = placed.get(d["code"], [])
+        d["chart_hint"] = charts.where(d["code"]) if d["chart"] else "no chart placement"
+
+
 def candidate_rows(kind: str, kb, records: list[dict]) -> list[dict]:
     """The rows an ambiguous name lists, for any kind."""
     if kind == "points":
@@ -43,6 +56,7 @@ POINT_CARD_COLUMNS = [
 
 
 def flat_point(d: dict) -> dict:
+    texts = {c["text"] for c in d["cautions"]}
     return {
         **{k: d[k] for k in ("code", "pinyin", "hanzi", "hanzi_traditional", "english", "channel",
                              "number", "regions", "location", "locating", "actions", "indications",
@@ -51,7 +65,8 @@ def flat_point(d: dict) -> dict:
         "moxibustion": d["needling"].get("moxibustion"),
         "categories": d["category_labels"],
         "cautions": [f"{c['kind']}: {c['text']}" for c in d["cautions"]]
-        + [f"{w['flag']}: {w['text']}" for w in d.get("warnings", [])],
+        + [f"{w['flag']}: " + ("marked for this patient (caution above)" if w["text"] in texts else w["text"])
+           for w in d.get("warnings", [])],
         "notes": d.get("notes", []),
     }
 
@@ -81,4 +96,21 @@ def flat_herb(d: dict) -> dict:
         "dose_g": f"{d['dose_g'][0]:g}-{d['dose_g'][1]:g}" if d["dose_g"] else "",
         "cautions": [f"{c['kind']}: {c['text']}" for c in d["cautions"]],
         "interactions": [f"{i['drug']}: {i['text']}" for i in d["interactions"]],
+    }
+
+
+FORMULA_CARD_COLUMNS = ["id", "pinyin", "hanzi", "english", "category", "source", "composition",
+                        "safety", "actions", "indications", "cautions"]
+
+
+def flat_formula(d: dict) -> dict:
+    def dose(i):
+        g = i.get("dose_g")
+        return f" {g[0]:g}-{g[1]:g} g" if isinstance(g, list) else (f" {g:g} g" if g else "")
+    return {
+        **{k: d[k] for k in ("id", "pinyin", "hanzi", "english", "category", "safety", "actions", "indications")},
+        "source": f"{d['source']['text']} ({d['source']['era']})",
+        "composition": [f"{i['herb']}{dose(i)} ({i['role']})" for i in d["composition"]],
+        "cautions": [f"{c['kind']}: {c['text']}" for c in d["cautions"]]
+        + [f"{c['herb']} {c['kind']}: {c['text']}" for c in d["herb_cautions"]],
     }

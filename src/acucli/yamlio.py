@@ -69,6 +69,19 @@ _Loader.add_constructor(
 )
 
 
+def _construct_int(loader, node):
+    # A 5,000-digit number is refused by Python's int(); keep it as text so the
+    # validator reports it at its line, with every other problem of the file.
+    value = loader.construct_scalar(node)
+    digits = value.replace("_", "").lstrip("+-")
+    if len(digits) > 18:
+        return value
+    return _BaseLoader.construct_yaml_int(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 def _check_events(text: str) -> None:
     """Refuse aliases and absurd nesting before building any objects."""
     depth = 0
@@ -107,17 +120,27 @@ def load_text(text: str):
 
 
 def load_file(path: Path):
-    """Read and parse a file. Raises YamlProblem (line 0 for file-level problems)."""
+    """Read and parse a file. Raises YamlProblem (line 0 for file-level problems).
+
+    Only regular files are read (a FIFO would hang, /dev/zero never ends), and
+    never more than MAX_BYTES, whatever st_size says."""
+    import stat
+
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         raise YamlProblem(0, f"cannot read: {exc.strerror or exc}") from None
-    if size > MAX_BYTES:
-        raise YamlProblem(0, f"file is {size} bytes; the limit is {MAX_BYTES} bytes")
+    if not stat.S_ISREG(st.st_mode):
+        raise YamlProblem(0, "not a regular file")
+    if st.st_size > MAX_BYTES:
+        raise YamlProblem(0, f"file is {st.st_size} bytes; the limit is {MAX_BYTES} bytes")
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise YamlProblem(0, f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise YamlProblem(0, f"file is over the limit of {MAX_BYTES} bytes")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

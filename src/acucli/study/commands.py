@@ -85,14 +85,17 @@ def quiz_cmd(
 
     Typed answers take every form a lookup takes (KI3, k 3, Kidney 3, taixi,
     Tàixī, 太溪, Great Ravine) and ignore case, tone marks, spaces and
-    punctuation. A near miss is called "close" and counts as wrong. With
-    --choices N answer with a number, a letter or the text. End of input
-    ends the quiz; the rest count as unanswered.
+    punctuation. A near miss is called "close" and counts as wrong; a wrong
+    answer is explained (what the point given is, and how to tell the two
+    apart). With --choices N the choices are numbered: answer with a number
+    (or the text of a choice); anything else is asked again. q, quit or end
+    of input ends the quiz; the rest count as unanswered.
 
     Without --format: questions, feedback and a score as plain text on stdout.
     --format json: one object {seed, kinds, total, answered, correct, close,
     wrong, unanswered, percent, questions: [{n, id, kind, record, prompt,
-    choices, answer, accepted, correct_choice, given, result, correct}]};
+    choices, answer, accepted, correct_choice, given, chosen, result, correct}]};
+    given is the line typed, chosen the text of the choice it picked (or null);
     result is correct|close|wrong|unanswered. Other formats: one row per
     question (n, id, kind, prompt, given, result, answer).
     """
@@ -140,18 +143,24 @@ def study_cmd(
     self_grade: Annotated[bool, typer.Option("--self", help="Same as --grade self.")] = False,
     cram: Annotated[bool, typer.Option("--cram", help="Review everything selected, due or not; scheduling is not changed.")] = False,
     choices: ChoicesOpt = 0,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Same seed, same order of new cards and choices.")] = None,
     no_color: NoColorOpt = False,
 ):
     """Spaced repetition (FSRS): due cards first, then new ones, one answer per line on stdin.
 
     A card is one fact of one record (its name, code, location, channel,
     categories; a condition's core points; a herb's category, nature,
-    channels). Progress is kept in ACU_HOME/progress.sqlite3; every answer is
-    saved as it is given, so Ctrl-C or a crash loses nothing already answered.
+    channels). New cards come shuffled, channels and herb categories mixed,
+    and at most one card of a record a day (KI3's name->code and code->name
+    cards are introduced on different days). q, quit or end of input (Ctrl-D)
+    ends the session. Progress is kept in ACU_HOME/progress.sqlite3; every
+    answer is saved as it is given, so Ctrl-C or a crash loses nothing already
+    answered. If another acu is writing to it, the session says so and waits.
     """
+    import random
     import time
 
-    from acucli.errors import UsageError
+    from acucli.errors import StoreError, UsageError
     from acucli.study import session
     from acucli.study.console import Console
     from acucli.study.store import Store
@@ -162,17 +171,26 @@ def study_cmd(
     _check_choices(choices)
     kb = _kb()
     sel = _selection(kb, kind, meridian, category, condition)
+    if seed is None:
+        seed = random.SystemRandom().randrange(1, 1_000_000)
     store = Store.open(create=not cram)
     try:
         now = time.time()
-        p = session.plan(store, sel.items, now, new, n, cram)
+        p = session.plan(store, sel.items, now, new, n, cram, seed=seed, kb=kb)
         con = Console(no_color=no_color)
         if not p.queue and not any(d <= now + session.LEARN_AHEAD for d, _ in p.learning):
             _nothing_due(con, store, sel, p)
             return
         if not cram:
-            con.line(f"{p.due_total} due, {p.new_taken} new (new today: {p.new_today + p.new_taken}/{new})", "dim")
-        res = session.run(kb, store, p, con, mode=mode, cram=cram, choices=choices)
+            store.wait_for_writing()  # before the first question, not after its answer
+            con.line(session.new_cards_line(p, new), "dim")
+        res = session.SessionResult()
+        try:
+            session.run(kb, store, p, con, mode=mode, cram=cram, choices=choices, seed=seed, res=res)
+        except (KeyboardInterrupt, StoreError):
+            # The answers given so far are saved; say how many, and which one is not.
+            session.show_summary(con, res, cram)
+            raise
         session.show_summary(con, res, cram)
     finally:
         if store:
@@ -188,7 +206,11 @@ def _nothing_due(con, store, sel, p) -> None:
     if upcoming:
         con.line("Next review: " + time.strftime("%Y-%m-%d %H:%M", time.localtime(upcoming[0])))
     if p.new_total and not p.new_taken:
-        con.line(f"{p.new_total} new card(s) wait; today's new-card limit is reached (--new raises it).")
+        if p.new_today < p.new_limit:
+            con.line(f"{p.new_deferred} new card(s) wait for another day: their sibling cards "
+                     "(the same point or herb) were studied today.")
+        else:
+            con.line(f"{p.new_total} new card(s) wait; today's new-card limit is reached (--new raises it).")
 
 
 # ------------------------------------------------------------------ stats
@@ -212,9 +234,12 @@ def stats_cmd(
     (review cards; mature: stability or interval of 21 days or more),
     due_now, due_today (by local midnight, overdue included),
     due_day1 .. due_day7 (due on each of the next 7 calendar days),
-    new_today (new cards introduced today), reviews_total, reviews_30d,
-    retention_30d (percent of the last 30 days' reviews not rated "again";
-    null without reviews). A terminal table shows it as metric/value lines.
+    new_today (cards of the selection first seen today), reviews_total,
+    reviews_30d, retention_30d (percent of the last 30 days' reviews not rated
+    "again"; null without reviews). Filters (-k, --meridian, --category,
+    --condition) count only the cards they select, as `acu study` would.
+    A terminal table or markdown shows one line per count, in plain words
+    ("Due tomorrow (Thu 3 Dec)"); --fields still takes the keys above.
     """
     from acucli import output
     from acucli.study import questions as Q
@@ -233,7 +258,8 @@ def stats_cmd(
             store.close()
     if f in ("table", "markdown"):
         keys = output.pick_fields(list(row), fields)
-        rows = [{"metric": k, "value": "-" if row[k] is None else row[k]} for k in keys]
+        words = stats.labels()
+        rows = [{"progress": words.get(k, k), "count": stats.display_value(k, row[k])} for k in keys]
         output.emit_rows(rows, f, None, title="Study progress", style=output.Style(no_color))
     else:
         output.emit_rows([row], f, fields, title="Study progress", style=output.Style(no_color))
@@ -246,26 +272,50 @@ WhatOpt = Annotated[str, typer.Option("--what", "-w", help="points, herbs or con
 
 
 def export_anki_cmd(
-    output_file: Annotated[str, typer.Option("--output", "-o", help="The .apkg file to write.")],
+    output_file: Annotated[str, typer.Option("--output", "-o", help="The .apkg file to write (- for stdout).")],
     what: WhatOpt = "points",
     condition: ConditionOpt = None,
     meridian: MeridianOpt = None,
     category: CategoryOpt = None,
+    progress: Annotated[bool, typer.Option("--progress", help="Carry your `acu study` progress (FSRS state) "
+                                                              "into Anki's scheduling.")] = False,
 ):
     """An Anki package (.apkg). Re-importing a newer export updates the same notes.
 
-    Fields: Front, Back, Id, Safety (cautions are always on the back).
-    """
-    from pathlib import Path
+    Note types, each fact in its own field: "acu point" (Code, Pinyin, Hanzi,
+    Traditional, English, Channel, Location, LocationClue, Locating, Needling,
+    Categories, Actions, Indications, Cautions, Chart, Id) with cards code ->
+    name, name -> code and location -> point; "acu point categories (cloze)"
+    with a cloze card per category; "acu herb" (category, nature, channels,
+    Latin -> herb); "acu condition" (condition -> points). Cautions are always
+    on the back ("no data" where the data has none).
 
+    --progress: cards studied with `acu study` keep their state (learning,
+    review, due date, interval, reps, lapses, FSRS stability and difficulty);
+    import with "Import any learning progress" (scheduling) on to keep it.
+    -o - writes to stdout; a device or a pipe is written straight, never replaced.
+    """
     from acucli.output import say
     from acucli.study import export
 
     kb = _kb()
-    items = export.notes(kb, what, condition, meridian, category)
-    deck = export.anki_deck(what, items)
-    export.write_apkg(deck, Path(output_file))
-    say(f"acu: wrote {len(items)} note(s) to {output_file}")
+    export._what(what)
+    states = None
+    if progress:
+        from acucli.study.store import Store
+
+        store = Store.open(create=False)
+        if store is None:
+            say("acu: no study progress yet; every card is exported as new")
+            states = {}
+        else:
+            try:
+                states = store.cards()
+            finally:
+                store.close()
+    count = export.export_anki(kb, what, output_file, condition, meridian, category, progress=states)
+    where = "stdout" if output_file == "-" else output_file
+    say(f"acu: wrote {count} note(s) to {where}")
 
 
 def export_cards_cmd(
@@ -273,7 +323,7 @@ def export_cards_cmd(
     condition: ConditionOpt = None,
     meridian: MeridianOpt = None,
     category: CategoryOpt = None,
-    output_file: Annotated[Optional[str], typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
+    output_file: Annotated[Optional[str], typer.Option("--output", "-o", help="File to write (default or -: stdout).")] = None,
     fmt: FormatOpt = None,
     fields: FieldsOpt = None,
     no_color: NoColorOpt = False,
@@ -281,11 +331,15 @@ def export_cards_cmd(
     """Flashcards as rows for other tools: front, back, id, tags.
 
     --format csv|tsv|json|jsonl|yaml (default: from the -o suffix, else tsv in
-    a pipe). Tags are a list in JSON, space-separated in csv/tsv.
+    a pipe). Tags are a list in JSON, space-separated in csv/tsv. -o - is
+    stdout; a device or a pipe is written straight, a symlink is followed to
+    its file, and nothing that is not a regular file is ever replaced.
     """
     from acucli import output
-    from acucli.study import export
+    from acucli.study import export, outfile
 
+    if output_file == "-":
+        output_file = None
     if fmt is None and output_file:
         suffix = output_file.rsplit(".", 1)[-1].lower() if "." in output_file else ""
         fmt = {"csv": "csv", "tsv": "tsv", "txt": "tsv", "json": "json", "jsonl": "jsonl",
@@ -293,6 +347,8 @@ def export_cards_cmd(
     f = output.choose_format(fmt)
     if output_file and f == "table":
         f = "tsv"
+    if output_file:
+        outfile.target(output_file)  # refuse a bad -o before any work
     kb = _kb()
     rows = export.rows(export.notes(kb, what, condition, meridian, category), f)
     if not output_file:
@@ -304,18 +360,12 @@ def export_cards_cmd(
 
 def _write_rows_to(path: str, rows, fmt, fields) -> None:
     import contextlib
-    import os
 
     from acucli import output
-    from acucli.errors import AcuError
+    from acucli.study import outfile
 
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            with contextlib.redirect_stdout(fh):
-                output.emit_rows(rows, fmt, fields)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise AcuError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    def produce(fh):
+        with contextlib.redirect_stdout(fh):
+            output.emit_rows(rows, fmt, fields)
+
+    outfile.write(path, produce, binary=False)

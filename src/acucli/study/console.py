@@ -26,7 +26,8 @@ def _isatty(stream) -> bool:
 
 class Console:
     def __init__(self, no_color: bool = False, quiet: bool = False, stdin=None, stdout=None):
-        self.stdin = stdin or sys.stdin
+        # stdin may be missing altogether (`acu study <&-`): that is end of input.
+        self.stdin = stdin if stdin is not None else sys.stdin
         # Answers in a legacy encoding must not stop the run; a stream that cannot be
         # reconfigured (a test's StringIO) is used as it is.
         with contextlib.suppress(AttributeError, ValueError, OSError):
@@ -34,6 +35,7 @@ class Console:
         self.stdout = stdout or sys.stdout
         self.interactive = _isatty(self.stdin)
         self.quiet = quiet  # machine-readable output: no questions or feedback on stdout
+        self.ended = False
         from acucli.output import use_color
 
         self.color = use_color(no_color, self.stdout)
@@ -50,20 +52,30 @@ class Console:
         self.stdout.write((self.paint(text, what) if what else text) + "\n")
         self.stdout.flush()
 
+    def _readline(self) -> str:
+        """One raw line; '' at end of input, and for a closed or unreadable stdin."""
+        if self.stdin is None or self.ended:
+            return ""
+        try:
+            return self.stdin.readline()
+        except (EOFError, ValueError, OSError):
+            # ValueError: the stream was closed; OSError: EBADF (`<&-` in a child), EIO
+            # (the terminal went away). Either way no more answers will come.
+            self.ended = True
+            return ""
+
     def read(self, prompt: str = "> ") -> str | None:
         """One answer line; None at end of input."""
         if self.interactive and not self.quiet:
             self.stdout.write(prompt)
             self.stdout.flush()
-            try:
-                line = self.stdin.readline()
-            except EOFError:
-                return None
+            line = self._readline()
             if not line:
                 self.stdout.write("\n")
+                self.stdout.flush()
                 return None
             return line.rstrip("\r\n")
-        line = self.stdin.readline()
+        line = self._readline()
         if not line:
             return None
         return line.rstrip("\r\n")

@@ -34,7 +34,6 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 POINT_KINDS = tuple(k for k, (r, _) in KINDS.items() if r == "point")
 HERB_KINDS = tuple(k for k, (r, _) in KINDS.items() if r == "herb")
-KIND_BY_FACET = {v: k for k, v in KINDS.items()}
 # Words that stand for several kinds at once.
 KIND_GROUPS = {"points": POINT_KINDS, "point": POINT_KINDS, "herbs": HERB_KINDS, "herb": HERB_KINDS,
                "conditions": ("condition-points",), "condition": ("condition-points",),
@@ -64,15 +63,6 @@ class Item:
 
     def record(self, kb) -> dict:
         return kb.get(_RECORD_SECTIONS[self.record_kind], self.key)
-
-
-def item_from_id(card_id: str) -> Item | None:
-    rk, _, rest = card_id.partition(":")
-    key, _, facet = rest.rpartition(":")
-    kind = KIND_BY_FACET.get((rk, facet))
-    if kind is None or not key:
-        return None
-    return Item(kind, rk, key)
 
 
 def parse_kinds(values: list[str] | None) -> list[str] | None:
@@ -221,6 +211,8 @@ class Question:
     answer: str  # the right answer, as shown to the user
     choices: list[str] | None = None
     correct_choice: int | None = None  # index into choices
+    # the record (point code, channel) each choice stands for, where choices are records
+    choice_keys: list | None = None
     # what counts as right (kind-specific): point codes, a channel, a category ...
     targets: tuple = ()
 
@@ -311,6 +303,69 @@ def _ch_name(kb, code: str) -> str:
 
 # --------------------------------------------------------- multiple choice
 
+# Body regions next to each other: a distractor comes from the asked point's own
+# region, then from a neighbouring one, then from the same part of the body; a
+# foot location never gets a face point as a distractor.
+_REGION_CHAINS = (
+    ("head", "face", "neck"),
+    ("neck", "shoulder", "upper-arm", "elbow", "forearm", "wrist", "hand"),
+    ("shoulder", "axilla", "upper-arm"),
+    ("neck", "chest", "abdomen", "perineum"),
+    ("axilla", "chest"),
+    ("neck", "upper-back", "lower-back", "sacrum", "buttock"),
+    ("shoulder", "upper-back"),
+    ("sacrum", "perineum"),
+    ("abdomen", "hip", "thigh", "knee", "lower-leg", "ankle", "foot"),
+    ("buttock", "hip"),
+    ("buttock", "thigh"),
+)
+BODY_PARTS = {
+    "head": ("head", "face", "neck"),
+    "upper limb": ("shoulder", "axilla", "upper-arm", "elbow", "forearm", "wrist", "hand"),
+    "trunk": ("neck", "shoulder", "axilla", "chest", "abdomen", "perineum", "upper-back", "lower-back",
+              "sacrum", "buttock", "hip"),
+    "lower limb": ("buttock", "hip", "thigh", "knee", "lower-leg", "ankle", "foot"),
+}
+SEGMENT = 4  # points within this many numbers on one channel form its "segment"
+
+
+def _neighbours() -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for chain in _REGION_CHAINS:
+        for a, b in zip(chain, chain[1:]):
+            out.setdefault(a, set()).add(b)
+            out.setdefault(b, set()).add(a)
+    return out
+
+
+REGION_NEIGHBOURS = _neighbours()
+
+
+def near_regions(regions) -> set[str]:
+    """The regions themselves and the ones next to them."""
+    out = set(regions)
+    for r in regions:
+        out |= REGION_NEIGHBOURS.get(r, set())
+    return out
+
+
+def body_parts(regions) -> set[str]:
+    """Every region in the same part of the body (head, trunk, a limb) as these."""
+    out = set()
+    for part in BODY_PARTS.values():
+        if set(regions) & set(part):
+            out |= set(part)
+    return out or set(regions)
+
+
+def code_series(code: str) -> str:
+    """The channel part of a code: 'KI' for KI3, 'EX-HN' for EX-HN3 (extra points go by region)."""
+    return _split_code(code)[0].rstrip("-")
+
+
+def _segment(p: dict, x: dict) -> bool:
+    return code_series(x["code"]) == code_series(p["code"]) and abs(x["number"] - p["number"]) <= SEGMENT
+
 
 def _pick(rng, pools: list[list], n: int, exclude: set) -> list:
     """Up to n distinct values, taken from the first pools first (each shuffled)."""
@@ -327,41 +382,72 @@ def _pick(rng, pools: list[list], n: int, exclude: set) -> list:
     return out
 
 
-def _near_points(kb, p: dict) -> list[list[str]]:
-    """Codes on the same channel, then in the same region, then anywhere."""
-    same_ch = [x["code"] for x in kb.points if x["channel"] == p["channel"]]
+def distractor_pools(kb, p: dict, by: str = "place") -> list[list[str]]:
+    """Point codes a distractor for p may come from, the most alike first.
+
+    by='place' (a location was asked): the same region, then neighbouring regions,
+    then the rest of that part of the body. by='channel' (a code or a name was
+    asked): the same channel segment (so the channel gives nothing away), then the
+    same channel near the same regions, then the same region. Never the far side
+    of the body.
+    """
     regions = set(p["regions"])
-    same_region = [x["code"] for x in kb.points if regions & set(x["regions"])]
-    return [same_ch, same_region, [x["code"] for x in kb.points]]
+    near = near_regions(regions)
+    part = body_parts(regions)
+    pts = kb.points
+    same_region = [x["code"] for x in pts if regions & set(x["regions"])]
+    near_region = [x["code"] for x in pts if near & set(x["regions"])]
+    same_part = [x["code"] for x in pts if set(x["regions"]) and set(x["regions"]) <= part]
+    if by == "place":
+        own_segment = [x["code"] for x in pts if _segment(p, x) and regions & set(x["regions"])]
+        return [own_segment, same_region, near_region, same_part]
+    segment = [x["code"] for x in pts if _segment(p, x) and near & set(x["regions"])]
+    channel_near = [x["code"] for x in pts if code_series(x["code"]) == code_series(p["code"])
+                    and near & set(x["regions"])]
+    return [segment, channel_near, same_region, near_region]
 
 
 def _add_choices(kb, q: Question, rec: dict, rng, n: int) -> None:
     k = q.kind
     want = n - 1
+    keys: list | None = None
     if k in ("code-name", "name-code", "location-point"):
         label = {"code-name": point_name, "name-code": lambda p: p["code"], "location-point": point_label}[k]
         right_code = rec["code"]
-        codes = _pick(rng, _near_points(kb, rec), want, {right_code})
+        codes = _pick(rng, distractor_pools(kb, rec, "place" if k == "location-point" else "channel"),
+                      want * 2, {right_code})
         # a distractor must not read the same as the right answer (Fútū / Fútù share letters, not tones)
         right = label(rec)
-        options = [label(kb.get("points", c)) for c in codes]
-        options = [o for o in dict.fromkeys(options) if o != right]
+        seen = {fold(right)}
+        options, keys = [], []
+        for c in codes:
+            o = label(kb.get("points", c))
+            if fold(o) not in seen:
+                seen.add(fold(o))
+                options.append(o)
+                keys.append(c)
+        right_key = right_code
     elif k == "condition-points":
         core = list(q.targets)
         pick = rng.choice(core)
         p = kb.get("points", pick)
         everything = {i["code"] for i in rec["prescription"]}
-        codes = _pick(rng, _near_points(kb, p), want, everything)
+        keys = _pick(rng, distractor_pools(kb, p, "place"), want, everything)
         right = point_label(p)
-        options = [point_label(kb.get("points", c)) for c in codes]
+        options = [point_label(kb.get("points", c)) for c in keys]
+        right_key = pick
     elif k == "point-channel":
         own = rec["channel"]
         regions = set(rec["regions"])
         near = [x["channel"] for x in kb.points if regions & set(x["regions"]) and x["channel"] != "EX"]
+        nearby = [x["channel"] for x in kb.points if near_regions(regions) & set(x["regions"])
+                  and x["channel"] != "EX"]
         primary = [m["code"] for m in kb.meridians if m["code"] != "EX"
                    and any(x["channel"] == m["code"] for x in kb.points)]
         right = channel_label(kb, own)
-        options = [channel_label(kb, c) for c in _pick(rng, [near, primary], want, {own})]
+        keys = _pick(rng, [near, nearby, primary], want, {own})
+        options = [channel_label(kb, c) for c in keys]
+        right_key = own
     elif k == "point-categories":
         have = set(q.targets)
         right = rng.choice(list(q.targets))
@@ -403,6 +489,10 @@ def _add_choices(kb, q: Question, rec: dict, rng, n: int) -> None:
     options.insert(pos, right)
     q.choices = options
     q.correct_choice = pos
+    if keys is not None:
+        keys = keys[:want]
+        keys.insert(pos, right_key)
+        q.choice_keys = keys
 
 
 # ---------------------------------------------------------------- grading
@@ -421,24 +511,38 @@ class Verdict:
         return self.result == CORRECT
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+QUIT_WORDS = ("q", "quit")
+
+
+def is_quit(text: str | None) -> bool:
+    """`q` or `quit` ends a quiz or a session; it is never graded."""
+    return text is not None and text.strip().lower() in QUIT_WORDS
 
 
 def choice_index(q: Question, text: str) -> int | None:
-    """A number (1-based), a letter, or the text of one of the choices."""
+    """The choices are shown numbered: a number from 1 to N picks one, and so does
+    the text of a choice typed out. Anything else (a letter included) is no choice."""
     if not q.choices:
         return None
-    t = text.strip()
-    if t.isascii() and t.isdigit() and 1 <= int(t) <= len(q.choices):
-        return int(t) - 1
-    low = t.lower().rstrip(").")
-    if len(low) == 1 and low in _LETTERS[: len(q.choices)]:
-        return _LETTERS.index(low)
+    t = text.strip().rstrip(").").strip()
+    if t.isascii() and t.isdigit():
+        i = int(t)
+        return i - 1 if 1 <= i <= len(q.choices) else None
     f = fold(t)
+    if not f:
+        return None
     for i, c in enumerate(q.choices):
         if fold(c) == f:
             return i
     return None
+
+
+def chosen_text(q: Question, text: str | None) -> str | None:
+    """The text of the choice an answer picked (None when it picked none)."""
+    if text is None or not q.choices:
+        return None
+    i = choice_index(q, text)
+    return q.choices[i] if i is not None else None
 
 
 def grade(kb, q: Question, text: str) -> Verdict:
@@ -451,6 +555,10 @@ def grade(kb, q: Question, text: str) -> Verdict:
         if idx is not None:
             return Verdict(CORRECT) if idx == q.correct_choice else Verdict(WRONG)
     return _GRADERS[q.kind](kb, q, text)
+
+
+def grade_choice(q: Question, idx: int) -> Verdict:
+    return Verdict(CORRECT) if idx == q.correct_choice else Verdict(WRONG)
 
 
 def _ratio(a: str, b: str) -> float:
@@ -570,6 +678,9 @@ def _grade_categories(kb, q, text):
     from acucli import query as qu
 
     rec = q.item.record(kb)
+    whole = _category_of(rec, text)  # 'crossing-point (TE, GB)': one category, commas and all
+    if whole is True:
+        return Verdict(CORRECT)
     parts = [x for x in _SPLIT_RE.split(text) if x.strip()]
     good = bad = 0
     for part in parts:
@@ -587,6 +698,25 @@ def _grade_categories(kb, q, text):
     if good or any(_close_to(part, q.targets) for part in parts):
         return Verdict(CLOSE)
     return Verdict(WRONG)
+
+
+def _category_of(rec: dict, text: str):
+    """True if text names one category of rec (a listed value may be 'TE, GB'), False if
+    it names another category, None if it names none."""
+    from acucli import query as qu
+
+    try:
+        name, value = qu.category_name(text)
+    except UsageError:
+        return None
+    if value and "," in value:
+        wanted = {fold(v) for v in value.split(",") if v.strip()}
+        for c in rec["categories"]:
+            vals = c["value"] if isinstance(c["value"], list) else [c["value"]]
+            if c["name"] == name and wanted <= {fold(str(v)) for v in vals}:
+                return True
+        return False
+    return qu._has_category(rec, name, value)
 
 
 def _grade_herb_category(kb, q, text):
@@ -687,4 +817,131 @@ def sample(kb, selection: Selection, n: int, rng) -> list[Item]:
         out.append(by_kind[k].pop())
         if not by_kind[k]:
             order.remove(k)
+    return out
+
+
+# ------------------------------------------------------------ explaining
+
+
+_CLAUSE_RE = re.compile(r"\s*[;,]\s*(?![^(]*\))")
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip().rstrip(".") for c in _CLAUSE_RE.split(text or "") if c.strip().rstrip(".")]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _regions(p: dict) -> str:
+    return ", ".join(r.replace("-", " ") for r in p["regions"])
+
+
+def _where(p: dict) -> str:
+    loc = " ".join((p.get("location") or "").split()).rstrip(".")
+    return f"on the {_regions(p)}" if not loc else _lower_first(loc)
+
+
+def tell_apart(given: dict, asked: dict) -> str | None:
+    """What tells two points apart: the parts of their locations that differ."""
+    a, b = _clauses(given.get("location", "")), _clauses(asked.get("location", ""))
+    if not a or not b:
+        return None
+    fa, fb = {fold(c) for c in a}, {fold(c) for c in b}
+    only_a = [c for c in a if fold(c) not in fb]
+    only_b = [c for c in b if fold(c) not in fa]
+    if not only_a or not only_b:
+        return None
+    if len(only_a) == len(a) and len(only_b) == len(b):
+        # nothing in common: where on the body says it best
+        ra, rb = _regions(given), _regions(asked)
+        if ra != rb:
+            return f"{given['code']} is on the {ra}; {asked['code']} is on the {rb}"
+    return (f"{given['code']}: {_lower_first('; '.join(only_a))} - "
+            f"{asked['code']}: {_lower_first('; '.join(only_b))}")
+
+
+def _given_points(kb, q: Question, text: str, chosen: int | None) -> list[dict]:
+    if chosen is not None:
+        if q.choice_keys and q.kind != "point-channel":
+            p = kb.get("points", q.choice_keys[chosen])
+            return [p] if p else []
+        return []
+    try:
+        codes = _resolve_points(kb, text)
+    except Exception:  # noqa: BLE001 - an explanation is extra; it must never stop a session
+        return []
+    return [kb.get("points", c) for c in codes[:2] if kb.get("points", c)]
+
+
+def explain(kb, q: Question, text: str | None, chosen: int | None = None) -> list[str]:
+    """For a wrong answer: what the given answer actually is, and how to tell it from
+    the one asked ('ST38 is Tiáokǒu 条口 (Strip Opening), on the front of the lower leg ...')."""
+    if text is None or not text.strip():
+        return []
+    rec = q.item.record(kb)
+    k = q.kind
+    out: list[str] = []
+    if k in ("code-name", "name-code", "location-point", "condition-points"):
+        targets = set(q.targets)
+        for p in _given_points(kb, q, text, chosen):
+            if p["code"] in targets:
+                continue
+            out.append(f"{p['code']} is {point_name(p)} ({p['english']}), {_where(p)}.")
+            asked = rec if q.item.record_kind == "point" else None
+            if asked:
+                if k != "location-point":
+                    out.append(f"{asked['code']} {point_name(asked)} ({asked['english']}) is {_where(asked)}.")
+                diff = tell_apart(p, asked)
+                if diff:
+                    out.append(f"To tell them apart: {diff}.")
+            elif k == "condition-points":
+                out.append(f"{p['code']} is not in the core prescription for {rec['name']}.")
+    elif k == "point-channel":
+        r = resolver(kb)
+        ch = None
+        if chosen is not None and q.choice_keys:
+            ch = q.choice_keys[chosen]
+        else:
+            ch = r.channel(text.strip())
+        if ch and ch != rec["channel"]:
+            m = kb.get("meridians", ch)
+            regions = set(rec["regions"])
+            near = [x for x in kb.points if x["channel"] == ch and regions & set(x["regions"])]
+            near.sort(key=lambda x: x["number"])
+            name = f"{ch} is the {m['english']} channel" if m else f"{ch} is another channel"
+            if near:
+                out.append(f"{name}; its points in the same region: "
+                           + ", ".join(f"{x['code']} {point_name(x)}" for x in near[:3]) + ".")
+            else:
+                out.append(f"{name}; it has no point on the {_regions(rec)}.")
+    elif k == "point-categories":
+        from acucli import query as qu
+
+        parts = [x for x in _SPLIT_RE.split(text) if x.strip()]
+        for part in parts[:2]:
+            try:
+                name, value = qu.category_name(part)
+            except UsageError:
+                continue
+            if qu._has_category(rec, name, value):
+                continue
+            holders = [x for x in kb.points if x["channel"] == rec["channel"] and qu._has_category(x, name, value)]
+            if holders:
+                out.append(f"{rec['code']} is not a {name} point; on the {rec['channel']} channel that is "
+                           + ", ".join(f"{x['code']} {point_name(x)}" for x in holders[:3]) + ".")
+            else:
+                out.append(f"{rec['code']} is not a {name} point.")
+    elif k == "herb-category":
+        f = fold(text)
+        cats = {fold(c): c for c in S.HERB_CATEGORIES}
+        given = cats.get(f)
+        if chosen is not None and q.choices:
+            given = q.choices[chosen]
+        if given and given != rec["category"]:
+            alike = [h for h in kb.herbs if h["category"] == given and h["id"] != rec["id"]]
+            if alike:
+                out.append(f"{given} herbs include " + ", ".join(f"{h['pinyin']} {h['hanzi']}" for h in alike[:3])
+                           + f"; {rec['pinyin']} is {rec['category']}.")
     return out

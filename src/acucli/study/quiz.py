@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from acucli.study.questions import CLOSE, CORRECT, UNANSWERED, WRONG, Question, Verdict, grade
+from acucli.study.questions import CLOSE, CORRECT, UNANSWERED, WRONG, Question, Verdict
+
+STOP_HINT = "(type q, or press Ctrl-D, to stop)"
 
 
 @dataclass
@@ -12,6 +14,12 @@ class Outcome:
     question: Question
     given: str | None
     verdict: Verdict | None  # None: unanswered
+    chosen: str | None = None  # the text of the choice picked, in multiple choice
+
+    @property
+    def shown_answer(self) -> str | None:
+        """What the user answered, as they saw it: the chosen text, not its number."""
+        return self.chosen if self.chosen is not None else self.given
 
     @property
     def result(self) -> str:
@@ -37,41 +45,71 @@ def show_question(con, i: int, total: int, q: Question) -> None:
     con.line()
     con.line(f"Question {i}/{total} [{q.kind}]", "bold")
     con.line(q.prompt)
+    show_choices(con, q)
+
+
+def show_choices(con, q: Question) -> None:
     if q.choices:
         for j, c in enumerate(q.choices):
             con.line(f"  {j + 1}) {c}")
-        con.line("(answer with a number, a letter or the text)", "dim")
+        con.line(f"(answer with a number from 1 to {len(q.choices)})", "dim")
 
 
-def feedback(con, q: Question, v: Verdict) -> None:
+def ask(kb, q: Question, con):
+    """Read one answer: (given, verdict, chosen index), or None when the user stops
+    (q, quit, end of input). In multiple choice, input that is not one of the
+    choices is asked again, never graded."""
+    from acucli.study.questions import choice_index, grade, grade_choice, is_quit
+
+    while True:
+        given = con.read()
+        if given is None or is_quit(given):
+            return None
+        if not q.choices:
+            return given, grade(kb, q, given), None
+        idx = choice_index(q, given)
+        if idx is not None:
+            return given, grade_choice(q, idx), idx
+        con.line(f"answer with a number from 1 to {len(q.choices)} (q to stop)", "close")
+
+
+def feedback(con, q: Question, v: Verdict, kb=None, given: str | None = None, chosen: int | None = None) -> None:
     extra = f" ({v.note})" if v.note else ""
     if v.result == CORRECT:
         con.line("correct" + (f": {q.answer}" if q.kind in ("condition-points", "point-categories") else ""),
                  "good")
-    elif v.result == CLOSE:
+        return
+    if v.result == CLOSE:
         con.line(f"close, but not right{extra}: the answer is {q.answer}", "close")
     else:
         con.line(f"wrong{extra}: the answer is {q.answer}", "bad")
+    if kb is not None:
+        from acucli.study.questions import explain
+
+        for line in explain(kb, q, given, chosen):
+            con.line("  " + line)
 
 
 def run(kb, questions: list[Question], con) -> list[Outcome]:
-    """Ask every question; end of input leaves the rest unanswered."""
+    """Ask every question; q, quit or end of input leaves the rest unanswered."""
     outcomes: list[Outcome] = []
     total = len(questions)
     ended = False
+    if questions:
+        con.line(STOP_HINT, "dim")
     for i, q in enumerate(questions, 1):
         if ended:
             outcomes.append(Outcome(q, None, None))
             continue
         show_question(con, i, total, q)
-        given = con.read()
-        if given is None:
+        got = ask(kb, q, con)
+        if got is None:
             ended = True
             outcomes.append(Outcome(q, None, None))
             continue
-        v = grade(kb, q, given)
-        feedback(con, q, v)
-        outcomes.append(Outcome(q, given, v))
+        given, v, idx = got
+        feedback(con, q, v, kb, given, idx)
+        outcomes.append(Outcome(q, given, v, q.choices[idx] if idx is not None else None))
     return outcomes
 
 
@@ -101,7 +139,7 @@ def show_summary(con, outcomes: list[Outcome], seed: int) -> None:
         con.line("Review:")
         for i, o in missed:
             con.line(f"  {i}. {o.question.prompt}")
-            con.line(f"     you answered: {o.given!s}" + ("  (close)" if o.result == CLOSE else ""), "bad")
+            con.line(f"     you answered: {o.shown_answer!s}" + ("  (close)" if o.result == CLOSE else ""), "bad")
             con.line(f"     answer: {o.question.answer}", "good")
     con.line(f"(same questions again: --seed {seed})", "dim")
 
@@ -125,6 +163,7 @@ def result_json(kb, outcomes: list[Outcome], seed: int, kinds: list[str]) -> dic
             "accepted": accepted_examples(kb, o.question),
             "correct_choice": (o.question.correct_choice + 1) if o.question.choices else None,
             "given": o.given,
+            "chosen": o.chosen,
             "result": o.result,
             "correct": o.correct,
         } for i, o in enumerate(outcomes, 1)],

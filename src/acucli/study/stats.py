@@ -16,6 +16,40 @@ KEYS = (
 )
 
 
+def labels(now: float | None = None) -> dict[str, str]:
+    """Plain words for each key, for people (a terminal table, markdown)."""
+    now = time.time() if now is None else now
+    days = {}
+    for i in range(1, FORECAST_DAYS + 1):
+        when = time.localtime(_day_start(now, i))
+        date = time.strftime("%a %d %b", when).replace(" 0", " ")
+        days[f"due_day{i}"] = f"Due tomorrow ({date})" if i == 1 else f"Due in {i} days ({date})"
+    return {
+        "cards": "Cards",
+        "studied": "Studied (seen at least once)",
+        "new": "New (never seen)",
+        "learning": "In learning steps",
+        "review": "Learnt (in review)",
+        "young": f"Young (interval under {MATURE_DAYS:g} days)",
+        "mature": f"Mature ({MATURE_DAYS:g} days or more)",
+        "due_now": "Due now",
+        "due_today": "Due by the end of today",
+        **days,
+        "new_today": "New cards started today",
+        "reviews_total": "Answers, all time",
+        f"reviews_{RETENTION_DAYS}d": f"Answers, last {RETENTION_DAYS} days",
+        f"retention_{RETENTION_DAYS}d": f"Remembered, last {RETENTION_DAYS} days",
+    }
+
+
+def display_value(key: str, value) -> str:
+    if value is None:
+        return "-"
+    if key.startswith("retention_"):
+        return f"{value:g}%"
+    return str(value)
+
+
 def _day_start(ts: float, offset_days: int = 0) -> float:
     """Local midnight, offset_days after the day of ts."""
     lt = time.localtime(ts)
@@ -54,7 +88,11 @@ def compute(store, deck_ids: list[str] | None, now: float | None = None, all_car
                 out[f"due_day{i + 1}"] += 1
     out["young"] = out["review"] - out["mature"]
     if store:
-        out["new_today"] = store.new_cards_on(local_day(now))
+        if all_cards:
+            out["new_today"] = store.new_cards_on(local_day(now))
+        else:  # only the selected cards: the ones first seen since local midnight
+            start = _day_start(now)
+            out["new_today"] = sum(1 for c in states.values() if c.first_review >= start)
         logs = store.reviews()
         if not all_cards:
             logs = [r for r in logs if r[0] in ids]

@@ -1,0 +1,296 @@
+"""Ranked search over every record kind, on SQLite FTS5 (the standard library's sqlite3).
+
+The index is a SQLite file beside the JSON cache, built once per data
+version (the cache name is its key). Columns are weighted for BM25: names
+above categories and indications, those above locations, prose last. The
+query side removes stop words, expands a small table of lay phrasing
+(back of the knee -> popliteal), matches prefixes (lumb* -> lumbar) and
+stems (porter), and matches Chinese characters one by one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from acucli.errors import UsageError
+
+KINDS = ("point", "herb", "formula", "condition", "reference", "drug")
+COLUMNS = ("names", "cats", "location", "prose", "cjk")
+WEIGHTS = (10.0, 4.0, 2.0, 1.0, 6.0)
+INDEX_FORMAT = 1
+
+STOP = frozenset("""a an and are as at be by for from how i in is it me my of on or the to what where which
+with points point herb herbs formula formulas acupuncture acupoint acupoints good best use used
+treat treating treatment""".split())
+
+# Lay phrasing -> the words the records use. Longest phrases first.
+SYNONYMS = [
+    ("web between thumb and index finger", "first second metacarpal"),
+    ("between thumb and index finger", "first second metacarpal"),
+    ("between the thumb and index finger", "first second metacarpal"),
+    ("back of the knee", "popliteal"),
+    ("behind the knee", "popliteal"),
+    ("back of knee", "popliteal"),
+    ("inner ankle", "medial malleolus"),
+    ("outer ankle", "lateral malleolus"),
+    ("ankle bone", "malleolus"),
+    ("meeting point", "hui-meeting"),
+    ("influential point", "hui-meeting"),
+    ("influential", "hui-meeting"),
+    ("belly button", "umbilicus"),
+    ("navel", "umbilicus"),
+    ("collapsed lung", "pneumothorax"),
+    ("lower back", "lumbar lower-back"),
+    ("low back", "lumbar lower-back"),
+    ("shoulder blade", "scapula"),
+    ("breastbone", "sternum"),
+    ("collarbone", "clavicle"),
+    ("kneecap", "patella"),
+    ("shin", "tibia"),
+    ("wrist crease", "wrist crease"),
+    ("big toe", "great toe"),
+    ("blood thinner", "anticoagulants warfarin"),
+    ("blood thinners", "anticoagulants warfarin"),
+    ("period pain", "dysmenorrhoea"),
+    ("hay fever", "allergic rhinitis"),
+    ("quit smoking", "smoking cessation"),
+]
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _index_path(kb) -> Path | None:
+    cache = kb.meta.get("cache")
+    if not cache:
+        return None
+    return Path(str(cache)[:-len(".json")] + f"-search{INDEX_FORMAT}.sqlite3")
+
+
+def documents(kb):
+    """(kind, key, title, detail, names, cats, location, prose) for every record."""
+    from acucli.query import category_label, herb_safety
+
+    for p in kb.points:
+        cats = [category_label(c) for c in p["categories"]]
+        cats += [c["name"].replace("-", " ") for c in p["categories"]]
+        yield ("point", p["code"], f"{p['pinyin']} {p['hanzi']}", p["english"],
+               [p["code"], p["pinyin"], p["english"], *(a["name"] for a in p["aliases"]), *p["other_codes"]],
+               cats + p["indications"] + p["actions"], [p["location"], p["locating"], *p["regions"]],
+               [c["text"] for c in p["cautions"]], [p["hanzi"], p["hanzi_traditional"]])
+    for h in kb.herbs:
+        from acucli.resolve import herb_name_forms
+
+        yield ("herb", h["id"], f"{h['pinyin']} {h['hanzi']}", "; ".join(herb_safety(h)),
+               [h["id"], h["pinyin"], h["latin"], h["english"], *h["trade_names"], *h["species"],
+                *herb_name_forms(h)],
+               [h["category"], h["subcategory"], *h["actions"], *h["indications"]], [],
+               [c["text"] for c in h["cautions"]] + [f"{i['drug']} {i['text']}" for i in h["interactions"]]
+               + [h["preparation"]], [h["hanzi"], h["hanzi_traditional"], *h["aliases"]])
+    inter: dict = {}
+    for it in kb.section("interactions"):
+        inter.setdefault(it["herb"], []).append(it)
+    for f in kb.section("formulas"):
+        yield ("formula", f["id"], f"{f['pinyin']} {f['hanzi']}", f["english"],
+               [f["id"], f["pinyin"], f["english"], *f["aliases"]],
+               [f["category"], *f["actions"], *f["indications"], *f["patterns"]], [],
+               [c["text"] for c in f["cautions"]] + [i["herb"] for i in f["composition"]],
+               [f["hanzi"], f["hanzi_traditional"], f["source"]["text"]])
+    for c in kb.conditions:
+        yield ("condition", c["id"], c["name"], c["evidence"].get("grade", ""),
+               [c["id"], c["name"], *[a for a in c["aliases"] if not CJK.search(a)]],
+               [p["name"] for p in c["patterns"]] + [c.get("group") or ""], [],
+               [c["summary"], c["evidence"].get("summary", "")] + [r["text"] for r in c["red_flags"]]
+               + [x["text"] for x in c["cautions"]],
+               [ch["hanzi"] for ch in c["chinese"]] + [a for a in c["aliases"] if CJK.search(a)])
+    for d in kb.section("drugs"):
+        yield ("drug", d["id"], d["id"], ", ".join(d["classes"]), d["names"], d["classes"], [],
+               [], [])
+    for r in kb.references:
+        yield ("reference", r["id"], r["id"], r["citation"][:80], [], [], [], [r["citation"]], [])
+    # Interactions are rows of their herb, so that "warfarin" finds dan shen.
+    for hid, texts in inter.items():
+        h = kb.get("herbs", hid)
+        if h:
+            yield ("herb", hid, f"{h['pinyin']} {h['hanzi']}", "; ".join(herb_safety(h)), [],
+                   [f"interacts with {i['drug']}" for i in texts], [],
+                   [f"{i['effect']} {i.get('mechanism') or ''}" for i in texts], [])
+
+
+def _cjk_tokens(values) -> str:
+    return " ".join(ch for v in values for ch in CJK.findall(v or "")) + " " + " ".join(v for v in values if v)
+
+
+def rebuild(kb) -> None:
+    """Called when the JSON cache is written: the index follows the data."""
+    import sqlite3
+
+    path = _index_path(kb)
+    if path is None:
+        return
+    try:
+        build(kb, path)
+    except (OSError, sqlite3.Error):
+        return  # no index costs a slower first search, not a wrong answer
+
+
+def build(kb, path: Path) -> None:
+    import sqlite3
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.unlink()
+    except FileNotFoundError:
+        pass
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, key UNINDEXED, title UNINDEXED, "
+                    "detail UNINDEXED, names, cats, location, prose, cjk, "
+                    "tokenize='porter unicode61 remove_diacritics 2')")
+        rows = []
+        for kind, key, title, detail, names, cats, location, prose, cjk in documents(kb):
+            rows.append((kind, key, title, detail, " ; ".join(x for x in names if x),
+                         " ; ".join(x for x in cats if x), " ; ".join(x for x in location if x),
+                         " ; ".join(x for x in prose if x), _cjk_tokens(cjk)))
+        con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        con.commit()
+    finally:
+        con.close()
+    os.replace(tmp, path)
+
+
+def _connect(kb):
+    import sqlite3
+
+    path = _index_path(kb)
+    if path is None:
+        con = sqlite3.connect(":memory:")
+        _fill_memory(kb, con)
+        return con
+    for attempt in (1, 2):
+        if not path.is_file():
+            try:
+                build(kb, path)
+            except (OSError, sqlite3.Error):
+                con = sqlite3.connect(":memory:")
+                _fill_memory(kb, con)
+                return con
+        try:
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            con.execute("SELECT count(*) FROM docs").fetchone()
+            return con
+        except sqlite3.Error:
+            # A damaged index is rebuilt, never trusted.
+            try:
+                path.unlink()
+            except OSError:
+                break
+    con = sqlite3.connect(":memory:")
+    _fill_memory(kb, con)
+    return con
+
+
+def _fill_memory(kb, con) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "s.sqlite3"
+        build(kb, p)
+        src = __import__("sqlite3").connect(p)
+        src.backup(con)
+        src.close()
+
+
+def parse(text: str) -> tuple[list[str], list[str], list[str]]:
+    """FTS groups to AND together, the plain words (for "matched"), and the CJK characters.
+
+    A lay phrase becomes a group: (its own words) OR (the words the records use)."""
+    low = " " + re.sub(r"\s+", " ", text.casefold()).strip() + " "
+    groups, words = [], []
+    for phrase, repl in SYNONYMS:
+        if f" {phrase} " in low:
+            low = low.replace(f" {phrase} ", " ")
+            own = [_term(w) for w in _words(phrase)]
+            alt = [_term(w) for w in _words(repl)]
+            groups.append(f"(({' AND '.join(own)}) OR ({' AND '.join(alt)}))" if own else f"({' AND '.join(alt)})")
+            words += _words(phrase) + _words(repl)
+    rest = _words(low)
+    groups += [_term(w) for w in rest]
+    cjk = CJK.findall(low)
+    groups += [f'cjk:"{c}"' for c in cjk]
+    return groups, list(dict.fromkeys(words + rest)), cjk
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[0-9a-z\u00c0-\u024f]+(?:-[0-9a-z]+)*", text.casefold()) if w not in STOP]
+
+
+def _term(w: str) -> str:
+    w = w.replace('"', "")
+    if "-" in w:
+        return f'"{w.replace("-", " ")}"'
+    return f'"{w}"*' if len(w) >= 3 else f'"{w}"'
+
+
+def search(kb, text: str, kind: str | None = None, limit: int = 30) -> list[dict]:
+    import sqlite3
+
+    if kind is not None and kind not in KINDS:
+        from acucli.query import check_choice
+
+        kind = check_choice(kind, KINDS, "kind")
+    terms, words, cjk = parse(text)
+    if not terms:
+        raise UsageError("search needs some words", ["e.g. acu search 'lower back pain'"])
+    con = _connect(kb)
+    try:
+        # All words first; if nothing has them all, rank whatever has most.
+        for op in (" AND ", " OR "):
+            q = op.join(terms)
+            sql = ("SELECT kind, key, title, detail, bm25(docs, 0, 0, 0, 0, {}) AS s, names, cats, location, prose, cjk "
+                   "FROM docs WHERE docs MATCH ?{} ORDER BY s LIMIT ?").format(
+                       ", ".join(map(str, WEIGHTS)), " AND kind = ?" if kind else "")
+            args = [q] + ([kind] if kind else []) + [max(300, limit * 4)]
+            try:
+                rows = con.execute(sql, args).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise UsageError(f"cannot search for {text!r}: {exc}") from None
+            if rows:
+                break
+        # Records with the whole phrase among their names, however common its words.
+        full = " ".join(re.findall(r"[0-9a-z]+", text.casefold()))
+        if len(full) > 3:
+            sql2 = sql.replace("WHERE docs MATCH ?", "WHERE docs MATCH ?", 1)
+            seen = {(r[0], r[1]) for r in rows}
+            extra = con.execute(sql2, [f'names : "{full}"'] + ([kind] if kind else []) + [50]).fetchall()
+            rows += [r for r in extra if (r[0], r[1]) not in seen]
+    finally:
+        con.close()
+    best: dict = {}
+    phrases = {" ".join(_words(text)), " ".join(re.findall(r"[0-9a-z]+", text.casefold()))}
+    phrases = {x for x in phrases if len(x) > 3}
+    for k, key, title, detail, score, *cols in rows:
+        segments = [" ".join(re.findall(r"[0-9a-z]+", seg)) for seg in (cols[0] or "").casefold().split(";")]
+        if any(x == seg for x in phrases for seg in segments):
+            score -= 15.0  # the query is one of the record's names: it comes first
+        elif any(" " in x and f" {x} " in f" {seg} " for x in phrases for seg in segments):
+            score -= 8.0
+        if (k, key) in best:
+            best[(k, key)]["score"] += -score
+            continue
+        best[(k, key)] = {"kind": k, "id": key, "name": title, "detail": detail, "score": -score,
+                          "matched": _matched(words, cjk, cols)}
+    out = sorted(best.values(), key=lambda r: -r["score"])[:limit]
+    for r in out:
+        r["score"] = round(r["score"], 2)
+    return out
+
+
+def _matched(words, cjk, cols) -> str:
+    names = ("name", "category/indication", "location", "text", "hanzi")
+    hit = []
+    for label, value in zip(names, cols):
+        low = (value or "").casefold()
+        if any(w[:max(3, len(w) - 2)] in low for w in words) or any(c in (value or "") for c in cjk):
+            hit.append(label)
+    return ", ".join(hit)

@@ -1,0 +1,64 @@
+"""Find anything: natural queries and their expected top results."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+# query -> ids that must be among the top N results (N after the ids)
+QUERIES = [
+    ("lower back pain", {"chronic-low-back-pain", "acute-low-back-pain"}, 3),
+    ("points for lower back pain", {"chronic-low-back-pain", "acute-low-back-pain"}, 3),
+    ("warfarin", {"warfarin"}, 1),
+    ("warfarin", {"dan-shen"}, 12),
+    ("hui meeting point of bone", {"BL11"}, 3),
+    ("back of the knee", {"BL40"}, 2),
+    ("between thumb and index finger", {"LI4"}, 5),
+    ("pneumothorax", {"LU1", "GB22", "TE15", "EX-B1"}, 100),
+    ("Union Valley", {"LI4"}, 1),
+    ("stomach point", {"CV6"}, 1),
+    ("太溪", {"KI3"}, 1),
+    ("frozen shoulder", {"frozen-shoulder"}, 1),
+    ("quit smoking", {"smoking-cessation"}, 1),
+    ("Radix Aristolochiae Fangchi", {"guang-fang-ji"}, 1),
+    ("peony", {"bai-shao", "chi-shao"}, 4),
+    ("lumbar sprain", {"acute-low-back-pain"}, 1),
+]
+
+
+@pytest.mark.parametrize("query,want,n", QUERIES)
+def test_natural_queries(cli, query, want, n):
+    res = cli("search", query, "-f", "json", "-n", "100")
+    assert res.exit_code == 0, res.stderr
+    ids = [r["id"] for r in json.loads(res.stdout)][:n]
+    assert want <= set(ids), (query, ids)
+
+
+def test_lower_back_pain_does_not_rank_points_named_lower(cli):
+    ids = [r["id"] for r in json.loads(cli("search", "lower back pain", "-f", "json").stdout)][:10]
+    assert "LI8" not in ids and "BL34" not in ids
+
+
+def test_kind_filter_and_matched_column(cli):
+    rows = json.loads(cli("search", "warfarin", "--kind", "herb", "-f", "json").stdout)
+    assert rows and all(r["kind"] == "herb" for r in rows)
+    assert all(r["matched"] for r in rows)
+    assert cli("search", "warfarin", "--kind", "nonsense").exit_code == 2
+
+
+def test_nothing_found_exits_1(cli):
+    assert cli("search", "qqqqzzzz").exit_code == 1
+
+
+def test_a_damaged_index_is_rebuilt(cli, tmp_path, monkeypatch):
+    from acucli import kb as kbmod, search
+
+    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path))
+    kbmod.reset()
+    k = kbmod.load()
+    path = search._index_path(k)
+    if not path.exists():
+        search.rebuild(k)
+    path.write_bytes(b"not a database")
+    assert search.search(k, "taixi")[0]["id"] == "KI3"
