@@ -140,7 +140,8 @@ def point_cmd(
     ctx = _context(pregnant, bleeding_risk, pacemaker)
     found, missed = _lookup_each(lib.point_record, views.split_queries(lib.kb, query), "point")
     details = [q.point_detail(lib.kb, p, ctx) for p in found]
-    views.add_charts(details)
+    if html or out.fmt not in ("tsv", "csv"):  # the flat row has no chart column: skip the chart model
+        views.add_charts(details)
     if ctx.active:
         _notes(q.context_notes(lib.kb, ctx))
     if html:

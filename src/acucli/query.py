@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from acucli import schema as S
-from acucli.errors import Ambiguous, NotFound, UsageError
+from acucli.errors import Ambiguous, UsageError
 from acucli.resolve import resolver
 from acucli.text import fold
 
@@ -27,10 +27,9 @@ class Context:
 class Answer:
     """Records or rows, plus what to tell the user on stderr."""
 
-    def __init__(self, items, notes, ambiguous=False, terminal_columns=None):
+    def __init__(self, items, notes, terminal_columns=None):
         self.items = items
         self.notes = notes
-        self.ambiguous = ambiguous
         self.terminal_columns = terminal_columns  # a narrower default for a terminal table
 
 
@@ -162,36 +161,6 @@ def point_detail(kb, p: dict, ctx: Context | None = None) -> dict:
     if ctx is not None and ctx.active:
         out["warnings"] = point_flags(p, ctx)
     return out
-
-
-def find_points(kb, queries: list[str]) -> Answer:
-    r = resolver(kb)
-    found, notes = [], []
-    missing = []
-    ambiguous = False
-    for q in queries:
-        m = r.point(q)
-        notes += m.notes
-        if not m.records:
-            missing.append((q, m.suggestions))
-            continue
-        if m.ambiguous:
-            ambiguous = True
-            labels = ", ".join(f"{p['code']} {p['pinyin']} {p['hanzi']}" for p in m.records)
-            notes.append(f"{q!r} names {len(m.records)} points: {labels}")
-        for p in m.records:
-            if p not in found:
-                found.append(p)
-    if missing and not found:
-        q, sugg = missing[0]
-        raise NotFound(f"no point matches {q!r}", _did_you_mean(sugg))
-    for q, sugg in missing:
-        notes.append(f"no point matches {q!r}" + (f"; did you mean {', '.join(sugg[:3])}?" if sugg else ""))
-    return Answer(found, notes, ambiguous=ambiguous)
-
-
-def _did_you_mean(sugg: list[str]) -> list[str]:
-    return [f"did you mean: {', '.join(sugg)}?"] if sugg else []
 
 
 def check_choice(value: str, allowed, what: str) -> str:
@@ -463,27 +432,6 @@ def herb_detail(kb, h: dict) -> dict:
         if s:
             out["substitute_name"] = f"{s['pinyin']} {s['hanzi']}"
     return out
-
-
-def find_herbs(kb, queries: list[str]) -> Answer:
-    r = resolver(kb)
-    found, notes, ambiguous = [], [], False
-    missing = []
-    for q in queries:
-        m = r.herb(q)
-        if not m.records:
-            missing.append((q, m.suggestions))
-            continue
-        if m.ambiguous:
-            ambiguous = True
-            notes.append(herb_ambiguity(q, m.records))
-        found += [h for h in m.records if h not in found]
-    if missing and not found:
-        q, sugg = missing[0]
-        raise NotFound(f"no herb matches {q!r}", _did_you_mean(sugg))
-    for q, sugg in missing:
-        notes.append(f"no herb matches {q!r}" + (f"; did you mean {', '.join(sugg[:3])}?" if sugg else ""))
-    return Answer(found, notes, ambiguous=ambiguous)
 
 
 def list_herbs(kb, category=None, nature=None, flavor=None, channel=None, condition=None,

@@ -144,19 +144,24 @@ def build(kb, path: Path) -> None:
         pass
     con = sqlite3.connect(tmp)
     try:
-        con.execute("CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, key UNINDEXED, title UNINDEXED, "
-                    "detail UNINDEXED, names, cats, location, prose, cjk, "
-                    "tokenize='porter unicode61 remove_diacritics 2')")
-        rows = []
-        for kind, key, title, detail, names, cats, location, prose, cjk in documents(kb):
-            rows.append((kind, key, title, detail, " ; ".join(x for x in names if x),
-                         " ; ".join(x for x in cats if x), " ; ".join(x for x in location if x),
-                         " ; ".join(x for x in prose if x), _cjk_tokens(cjk)))
-        con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?)", rows)
-        con.commit()
+        _fill(kb, con)
     finally:
         con.close()
     os.replace(tmp, path)
+
+
+def _fill(kb, con) -> None:
+    """The FTS table and one row per record (and per herb's interactions)."""
+    con.execute("CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, key UNINDEXED, title UNINDEXED, "
+                "detail UNINDEXED, names, cats, location, prose, cjk, "
+                "tokenize='porter unicode61 remove_diacritics 2')")
+    rows = []
+    for kind, key, title, detail, names, cats, location, prose, cjk in documents(kb):
+        rows.append((kind, key, title, detail, " ; ".join(x for x in names if x),
+                     " ; ".join(x for x in cats if x), " ; ".join(x for x in location if x),
+                     " ; ".join(x for x in prose if x), _cjk_tokens(cjk)))
+    con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    con.commit()
 
 
 def _connect(kb):
@@ -165,7 +170,7 @@ def _connect(kb):
     path = _index_path(kb)
     if path is None:
         con = sqlite3.connect(":memory:")
-        _fill_memory(kb, con)
+        _fill(kb, con)
         return con
     for attempt in (1, 2):
         if not path.is_file():
@@ -173,7 +178,7 @@ def _connect(kb):
                 build(kb, path)
             except (OSError, sqlite3.Error):
                 con = sqlite3.connect(":memory:")
-                _fill_memory(kb, con)
+                _fill(kb, con)
                 return con
         try:
             con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -186,19 +191,11 @@ def _connect(kb):
             except OSError:
                 break
     con = sqlite3.connect(":memory:")
-    _fill_memory(kb, con)
+    _fill(kb, con)
     return con
 
 
-def _fill_memory(kb, con) -> None:
-    import tempfile
 
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / "s.sqlite3"
-        build(kb, p)
-        src = __import__("sqlite3").connect(p)
-        src.backup(con)
-        src.close()
 
 
 def parse(text: str) -> tuple[list[str], list[str], list[str]]:
