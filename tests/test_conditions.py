@@ -130,7 +130,9 @@ def test_points_for_a_condition_in_every_format():
         proc = run_acu("points", "--condition", "osteoporosis", "--format", fmt)
         assert proc.returncode == 0 and "BL23" in proc.stdout, (fmt, proc.stderr)
     rows = json.loads(run_acu("points", "--condition", "osteoporosis", "-f", "json").stdout)
-    assert {"code", "role", "status", "why", "location", "cautions"} <= set(rows[0])
+    assert {"code", "role", "status", "why", "location", "caution_kinds"} <= set(rows[0])
+    # The filter's own columns come after the standard ones.
+    assert list(rows[0])[:3] == ["code", "pinyin", "hanzi"] and list(rows[0])[-3:] == ["role", "status", "why"]
 
 
 def test_condition_filter_combines_with_others():
@@ -145,7 +147,7 @@ def test_pregnant_marks_or_removes_cautioned_points_and_says_why():
     marked = json.loads(run_acu("points", "--condition", "osteoporosis", "--pregnant", "-f", "json").stdout)
     by_code = {r["code"]: r for r in marked}
     for code in ("SP6", "CV4", "GV4"):
-        assert by_code[code]["warnings"] and "pregnancy" in by_code[code]["warnings"][0]
+        assert by_code[code]["warnings"] and by_code[code]["warnings"][0]["flag"] == "pregnancy"
     assert not by_code["ST36"]["warnings"]
     omitted = run_acu("points", "--condition", "osteoporosis", "--pregnant", "--omit-cautioned", "-f", "tsv")
     codes = [l.split("\t")[0] for l in omitted.stdout.splitlines()[1:]]
@@ -165,7 +167,7 @@ def test_patient_flags_travel_in_condition_json():
 def test_bleeding_risk_marks_vessel_points():
     rows = json.loads(run_acu("points", "--condition", "acute-low-back-pain", "--bleeding-risk", "-f", "json").stdout)
     bl40 = next(r for r in rows if r["code"] == "BL40")
-    assert any(w.startswith("bleeding-risk") for w in bl40["warnings"])
+    assert any(w["flag"] == "bleeding-risk" for w in bl40["warnings"])
 
 
 def test_unknown_condition_exits_2_with_closest():

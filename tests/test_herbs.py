@@ -217,7 +217,7 @@ def test_caution_pregnancy_and_banned_listing():
 def test_herbs_for_a_condition_carry_safety():
     rows = json.loads(run_acu("herbs", "--condition", "osteoporosis", "-f", "json").stdout)
     by = {r["id"]: r for r in rows}
-    assert "hepatotoxicity" in by["he-shou-wu"]["safety"]
+    assert "hepatotoxicity" in by["zhi-he-shou-wu"]["safety"]
     assert any("warfarin" in s for s in by["dang-gui"]["safety"])
 
 

@@ -233,7 +233,7 @@ def test_category_filter_matches_points_listing(cli):
 
     kb = load_kb()
     name, value = query.category_name("yuan-source")
-    allowed = {p["code"] for p in kb.points if query._has_category(p, name, value)}
+    allowed = {p["code"] for p in kb.points if query.has_category(p, name, value)}
     if not allowed:
         pytest.skip("no yuan-source points in the data")
     res = quiz_json(cli, "--seed", "4", "-n", "15", "--category", "source", "--kind", "name-code")
@@ -246,7 +246,7 @@ def test_filters_combine(cli):
 
     kb = load_kb()
     name, value = query.category_name("he-sea")
-    pts = [p for p in kb.points if query._has_category(p, name, value)]
+    pts = [p for p in kb.points if query.has_category(p, name, value)]
     if not pts:
         pytest.skip("no he-sea points")
     ch = pts[0]["channel"]

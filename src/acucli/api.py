@@ -43,6 +43,7 @@ class Library:
 
     def point_record(self, name: str) -> dict:
         """One point in its JSON shape (what `acu point NAME -f json` prints)."""
+        _require(name, "point")
         m = resolver(self.kb).point(name)
         if not m.records:
             raise NotFound(f"no point matches {name!r}", _hint(self._point_hits(name, m.suggestions)))
@@ -78,6 +79,7 @@ class Library:
     # ----------------------------------------------------------- herbs
 
     def herb_record(self, name: str) -> dict:
+        _require(name, "herb")
         m = resolver(self.kb).herb(name)
         if not m.records:
             raise NotFound(f"no herb matches {name!r}", _hint(m.suggestions))
@@ -98,6 +100,7 @@ class Library:
     # ------------------------------------------------------ conditions
 
     def condition_record(self, name: str) -> dict:
+        _require(name, "condition")
         return q.get_condition(self.kb, name)
 
     def condition(self, name: str) -> M.Condition:
@@ -110,6 +113,7 @@ class Library:
     # -------------------------------------------------------- formulas
 
     def formula_record(self, name: str) -> dict:
+        _require(name, "formula")
         m = resolver(self.kb).formula(name)
         if not m.records:
             raise NotFound(f"no formula matches {name!r}", _hint(m.suggestions))
@@ -148,6 +152,12 @@ class Library:
             if r["id"] == rid:
                 return M.build(M.Reference, r)
         raise NotFound(f"no reference {rid!r}", ["list them with: acu references"])
+
+
+def _require(name: str, what: str) -> None:
+    """An empty name is a usage error, not a miss (exit 2, not 1)."""
+    if not isinstance(name, str) or not name.strip():
+        raise UsageError(f"an empty {what} name", [f"give a {what} code or name"])
 
 
 def _hint(suggestions: list[str]) -> list[str]:

@@ -202,7 +202,7 @@ def category_name(text: str) -> tuple[str, str | None]:
     return canon, (value.strip() or None)
 
 
-def _has_category(p: dict, name: str, value: str | None) -> bool:
+def has_category(p: dict, name: str, value: str | None) -> bool:
     for c in p["categories"]:
         if name == "five-shu" and c["name"] in S.FIVE_SHU:
             if value is None or fold(str(c["value"])) == fold(value):
@@ -240,7 +240,7 @@ def list_points(kb, meridian=None, region=None, category=None, condition=None,
         pts = [p for p in pts if reg in p["regions"]]
     if category is not None:
         name, value = category_name(category)
-        pts = [p for p in pts if _has_category(p, name, value)]
+        pts = [p for p in pts if has_category(p, name, value)]
     if search is not None:
         words = terms(search)
         pts = [p for p in pts if all(t in _point_haystack(p) for t in words)]

@@ -112,7 +112,7 @@ def points_filtered(kb, meridian, category, condition) -> list[dict]:
         pts = [p for p in pts if p["channel"] == code]
     if category:
         name, value = q.category_name(category)
-        pts = [p for p in pts if q._has_category(p, name, value)]
+        pts = [p for p in pts if q.has_category(p, name, value)]
     return pts
 
 
@@ -689,7 +689,7 @@ def _grade_categories(kb, q, text):
         except UsageError:
             bad += 1
             continue
-        if qu._has_category(rec, name, value):
+        if qu.has_category(rec, name, value):
             good += 1
         else:
             bad += 1
@@ -716,7 +716,7 @@ def _category_of(rec: dict, text: str):
             if c["name"] == name and wanted <= {fold(str(v)) for v in vals}:
                 return True
         return False
-    return qu._has_category(rec, name, value)
+    return qu.has_category(rec, name, value)
 
 
 def _grade_herb_category(kb, q, text):
@@ -925,9 +925,9 @@ def explain(kb, q: Question, text: str | None, chosen: int | None = None) -> lis
                 name, value = qu.category_name(part)
             except UsageError:
                 continue
-            if qu._has_category(rec, name, value):
+            if qu.has_category(rec, name, value):
                 continue
-            holders = [x for x in kb.points if x["channel"] == rec["channel"] and qu._has_category(x, name, value)]
+            holders = [x for x in kb.points if x["channel"] == rec["channel"] and qu.has_category(x, name, value)]
             if holders:
                 out.append(f"{rec['code']} is not a {name} point; on the {rec['channel']} channel that is "
                            + ", ".join(f"{x['code']} {point_name(x)}" for x in holders[:3]) + ".")
