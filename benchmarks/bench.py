@@ -63,6 +63,18 @@ def cold(cmd: list[str], env: dict, touch: Path, runs: int) -> float:
     return statistics.median(samples)
 
 
+def peak_kb(cmd: list[str], env: dict) -> int | None:
+    """Peak resident memory of one run, in KiB (from the child's rusage)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return usage.ru_maxrss or before
+
+
 def write_overlays(directory: Path, bundled_points: int) -> None:
     """10 files adding 10x the bundled number of points (synthetic extra points)."""
     per_file = bundled_points
@@ -117,9 +129,18 @@ def main() -> int:
         ("acu point KI3 --format tsv", [acu, "point", "KI3", "--format", "tsv"], 1.15),
         ("acu point taixi --format tsv (name lookup)", [acu, "point", "taixi", "--format", "tsv"], None),
         ("acu points --meridian BL --format tsv", [acu, "points", "--meridian", "BL", "--format", "tsv"], None),
-        ("acu point KI3 (Rich card, terminal colours)", [acu, "point", "KI3", "--format", "table"], 1.6),
-        ("acu points -m KI (Rich table)", [acu, "points", "-m", "KI", "--format", "table"], 1.6),
+        ("acu point KI3 (Rich card, terminal colours)", [acu, "point", "KI3", "--format", "table"], 1.5),
+        ("acu points -m KI (Rich table)", [acu, "points", "-m", "KI", "--format", "table"], None),
         ("acu --help", [acu, "--help"], 2.0),
+        ("acu herbs --format json", [acu, "herbs", "--format", "json"], None),
+        ("acu herbs (Rich table of every herb)", [acu, "herbs", "--format", "table"], None),
+        ("acu points --format json", [acu, "points", "--format", "json"], None),
+        ("acu points (Rich table of every point)", [acu, "points", "--format", "table"], None),
+        ("acu search 'lower back pain'", [acu, "search", "lower back pain", "--format", "tsv"], None),
+        ("acu check (12-herb formula, 3 drugs)", [acu, "check", "du huo ji sheng tang", "--drug", "warfarin",
+                                                  "--drug", "aspirin", "--drug", "Eliquis", "--format", "tsv"], None),
+        ("acu chart --condition osteoporosis -o f.svg", [acu, "chart", "--condition", "osteoporosis", "-o",
+                                                         str(tmp / "f.svg")], None),
     ]
     failed = []
     results = {}
@@ -137,6 +158,28 @@ def main() -> int:
             if not ok:
                 failed.append(label)
         print(f"{label:48s} {ms:7.1f} ms  {ratio:5.2f}x  {verdict}")
+
+    # Ratios the issues set between commands, not against the bare app.
+    lookup = results["acu point KI3 --format tsv"]
+    relative = [
+        ("herbs: terminal table / JSON", results["acu herbs (Rich table of every herb)"] / results["acu herbs --format json"], 2.0),
+        ("points: terminal table / JSON", results["acu points (Rich table of every point)"] / results["acu points --format json"], 2.0),
+        ("search / warm lookup", results["acu search 'lower back pain'"] / lookup, 1.3),
+        ("check / warm lookup", results["acu check (12-herb formula, 3 drugs)"] / lookup, 1.5),
+        ("chart / warm lookup", results["acu chart --condition osteoporosis -o f.svg"] / lookup, 2.0),
+    ]
+    for label, ratio, target in relative:
+        ok = ratio <= target
+        if not ok:
+            failed.append(label)
+        print(f"{label:48s} {ratio:13.2f}x  target <= {target:.2f}x: {'ok' if ok else 'MISSED'}")
+    mem_bare, mem_acu = peak_kb([sys.executable, str(bare)], env), peak_kb([acu, "point", "KI3", "--format", "tsv"], env)
+    if mem_bare and mem_acu:
+        ratio = mem_acu / mem_bare
+        if ratio > 1.2:
+            failed.append("peak memory of a lookup")
+        print(f"{'peak memory, lookup / bare app':48s} {ratio:13.2f}x  ({mem_acu} vs {mem_bare} KiB) "
+              f"target <= 1.20x: {'ok' if ratio <= 1.2 else 'MISSED'}")
 
     # Cold: the first run after the data changed rebuilds the cache from YAML.
     data_copy = tmp / "data"
