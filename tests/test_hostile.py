@@ -132,6 +132,42 @@ def test_a_fifo_or_directory_at_the_cache_path_is_no_cache(cli, tmp_path, monkey
     assert cli("point", "KI3", "-f", "tsv").exit_code == 0
 
 
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"manifest": [], "records": []}', b"[1, 2]",
+                                    b'{"manifest": null, "records": {"points": 1}}'])
+def test_a_damaged_bundled_snapshot_is_never_trusted(tmp_path, monkeypatch, damage):
+    """The validated bundled files kept beside the cache: damage costs a rebuild."""
+    from acucli import kb as kbmod
+
+    _fresh_cache(tmp_path, monkeypatch)
+    snap = next((tmp_path / "cache").glob("bundled-*.json"))
+    files, _ = kbmod.data_files([])
+    want = kbmod.build(files, use_snapshot=False)
+    snap.write_bytes(damage)
+    got = kbmod.build(files)
+    assert got["points"] == want["points"] and got["herbs"] == want["herbs"]
+    assert json.loads(snap.read_bytes())["manifest"] == [f.stat_key() for f in files if f.bundled]
+
+
+def test_the_bundled_snapshot_follows_a_change_to_a_bundled_file(tmp_path, monkeypatch):
+    import shutil
+
+    from acucli import kb as kbmod
+    from conftest import DATA
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    monkeypatch.setenv("ACU_BUNDLED_DATA", str(data))
+    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
+    files, _ = kbmod.data_files([])
+    assert kbmod.build(files)["points"][0]["english"] != "Changed Name"
+    points = data / "points.yaml"
+    first = kbmod.build(files)["points"][0]["english"]
+    points.write_text(points.read_text(encoding="utf-8").replace(f"english: {first}\n", "english: Changed Name\n", 1),
+                      encoding="utf-8")
+    files, _ = kbmod.data_files([])
+    assert kbmod.build(files)["points"][0]["english"] == "Changed Name"
+
+
 # ------------------------------------------------------------- options
 
 

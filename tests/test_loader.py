@@ -26,6 +26,18 @@ def test_aliases_and_deep_nesting_are_refused():
         load_text("a: &x [1, 2]\nb: *x\n")
     with pytest.raises(YamlProblem, match="nesting"):
         load_text("[" * 200 + "]" * 200)
+    with pytest.raises(YamlProblem, match="aliases") as exc:
+        load_text("a: 1\nb: &name text\nc: *name\n")  # an alias of a plain string too
+    assert exc.value.line == 3
+
+
+def test_scalars_keep_their_yaml_types_and_unknown_tags_are_refused():
+    doc = load_text("a: 2020-01-01\nb: yes\nc: 1.5\nd: ~\ne: 0x1f\nf: 123456789012345678901234\ng: '7'\n")
+    assert [doc[k] for k in "abcdefg"] == ["2020-01-01", True, 1.5, None, 31, "123456789012345678901234", "7"]
+    with pytest.raises(YamlProblem, match="tag"):
+        load_text("a: !!python/object:os.system x\n")
+    with pytest.raises(YamlProblem, match="tag"):
+        load_text("a: !custom {b: 1}\n")
 
 
 def test_lines_are_recorded_for_every_mapping():

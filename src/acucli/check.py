@@ -70,18 +70,21 @@ def resolve_drug(kb, text: str) -> tuple[str, set]:
                      ["give the generic name or a class (anticoagulants, antiplatelets, nsaids ...)"])
 
 
-def herbs_interacting(kb, classes: set) -> dict:
-    """herb id -> interaction items (structured data plus the short notes on herb records)."""
+def herbs_interacting(kb, classes: set, herb_ids=None) -> dict:
+    """herb id -> interaction items (structured data plus the short notes on herb records).
+
+    `herb_ids`: only these herbs (a check reads the records it needs, not all)."""
     from acucli import schema as S
 
     out: dict = {}
     for it in kb.section("interactions"):
-        if it["drug"] in classes:
+        if it["drug"] in classes and (herb_ids is None or it["herb"] in herb_ids):
             out.setdefault(it["herb"], []).append(it)
     family = set()
     for c in classes:
         family |= set(S.DRUG_FAMILIES.get(c, (c,)))
-    for h in kb.herbs:
+    herbs = kb.herbs if herb_ids is None else [h for h in map(lambda i: kb.get("herbs", i), herb_ids) if h]
+    for h in herbs:
         for note in h["interactions"]:
             if note["drug"] in family:
                 out.setdefault(h["id"], []).append({"herb": h["id"], "drug": note["drug"], "effect": note["text"],
@@ -117,18 +120,24 @@ def partners(kb, herb_id: str) -> list[dict]:
 
 
 def _resolve(lib, text: str) -> tuple[str, dict]:
-    """A point, a formula or a herb, in that order of preference for codes."""
-    from acucli.errors import Ambiguous
+    """A point, a formula or a herb, in that order of preference for codes.
 
-    errors = []
-    for kind, fn in (("point", lib.point_record), ("formula", lib.formula_record), ("herb", lib.herb_record)):
-        try:
-            return kind, fn(text)
-        except Ambiguous:
-            raise
-        except NotFound as exc:
-            errors.append(exc)
-    raise NotFound(f"{text!r} is not a point, herb or formula", ["look for it with: acu search " + repr(text)])
+    The first pass asks each kind for an exact match only: a formula name must
+    not pay for the fuzzy point suggestions and point search of a miss."""
+    from acucli.resolve import resolver
+
+    if not text.strip():
+        raise UsageError("an empty item", ["give a point, herb or formula"])
+    r = resolver(lib.kb)
+    kinds = (("point", r.point, lib.point_record), ("formula", r.formula, lib.formula_record),
+             ("herb", r.herb, lib.herb_record))
+    for kind, find, record in kinds:
+        if find(text, suggest=False).records:
+            return kind, record(text)  # the API's own answer, Ambiguous included
+    close = [s for _, find, _ in kinds for s in find(text).suggestions[:2]]
+    raise NotFound(f"{text!r} is not a point, herb or formula",
+                   ([f"did you mean: {', '.join(close)}?"] if close else []) +
+                   ["look for it with: acu search " + repr(text)])
 
 
 def parse_doses(values) -> dict:
@@ -231,7 +240,7 @@ def _drug_findings(kb, records, drugs, context=None) -> list[Finding]:
     out = []
     for text in drugs or []:
         label, classes = resolve_drug(kb, text)
-        hits = herbs_interacting(kb, classes)
+        hits = herbs_interacting(kb, classes, list(records))
         silent = []
         for hid in records:
             items = hits.get(hid)

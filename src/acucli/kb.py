@@ -21,13 +21,16 @@ from acucli.paths import bundled_data_dir, cache_dir, overlay_paths
 
 # Bump for a change in how the cache is laid out; a change of the schema
 # (acucli.models) changes the cache name by itself.
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 # Bundled files load in this order first (references, so everything can cite
 # them), then every other data/*.yaml in name order.
 BUNDLED_FIRST = ("references", "meridians", "points", "herbs")
 KEYS = {name: key for name, key in KINDS.items() if key}
 LISTS = tuple(k for k in KINDS if k not in KEYS)  # record kinds without a key (interactions)
-SECTIONS = (*KINDS, "safety", "notes", "files", "point_names")
+# Name indexes are built with the cache, so a lookup by name folds no names.
+NAME_INDEXES = ("point_names", "herb_names", "formula_names")
+SECTIONS = (*KINDS, "safety", "notes", "files", *NAME_INDEXES)
+DICT_SECTIONS = ("safety", *NAME_INDEXES)
 
 
 class SourceFile:
@@ -98,6 +101,58 @@ def _cache_path(files: list[SourceFile]) -> Path:
     return cache_dir() / f"kb-{__version__}-f{CACHE_FORMAT}-{_schema_digest()}-{paths}.json"
 
 
+# ------------------------------------------------- validated bundled files
+# Parsing and validating the bundled YAML is most of a cold build. Its result
+# is kept beside the cache, so that a change to an overlay re-reads only the
+# overlays. Named by version, by the code that shapes records and by the
+# bundled files' paths; used only while their sizes and times are unchanged.
+
+
+def _snapshot_path(bundled: list[SourceFile]) -> Path:
+    import zlib
+
+    here = Path(__file__).resolve().parent
+    crc = 0
+    for name in ("models.py", "schema.py", "validate.py", "yamlio.py"):
+        crc = zlib.crc32((here / name).read_bytes(), crc)
+    paths = zlib.crc32("\0".join(str(f.path) for f in bundled).encode())
+    return cache_dir() / f"bundled-{__version__}-{crc:08x}-{paths:08x}.json"
+
+
+def _read_snapshot(bundled: list[SourceFile]) -> list | None:
+    """Each bundled file's validated records, or None (absent, stale or damaged)."""
+    try:
+        path = _snapshot_path(bundled)
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as fh:
+            snap = json.loads(fh.read())
+        manifest = [f.stat_key() for f in bundled]
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(snap, dict) or snap.get("manifest") != manifest:
+        return None
+    recs = snap.get("records")
+    if not isinstance(recs, list) or len(recs) != len(bundled) or not all(
+            isinstance(r, dict) and all(isinstance(v, (list, dict)) for v in r.values()) for r in recs):
+        return None
+    return recs
+
+
+def _write_snapshot(bundled: list[SourceFile], records: list[str]) -> None:
+    """`records`: each file's validated records, already as JSON text."""
+    try:
+        path = _snapshot_path(bundled)
+        manifest = json.dumps([f.stat_key() for f in bundled], ensure_ascii=False)
+        blob = f'{{"manifest":{manifest},"records":[{",".join(records)}]}}'.encode()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(blob)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a slower next build, never a wrong one
+
+
 def _hash_files(files: list[SourceFile]) -> str:
     import hashlib
 
@@ -131,7 +186,7 @@ class KB:
                     self._recover()
                     return self.section(name)
             else:
-                self._sections[name] = {} if name in ("safety", "point_names") else []
+                self._sections[name] = {} if name in DICT_SECTIONS else []
         return self._sections[name]
 
     def _recover(self) -> None:
@@ -203,7 +258,7 @@ class KB:
 # ------------------------------------------------------------------ build
 
 
-def build(files: list[SourceFile], strict: bool = False) -> dict:
+def build(files: list[SourceFile], strict: bool = False, use_snapshot: bool = True) -> dict:
     """Parse, validate, merge overlays and cross-check. Raises DataError on a
     fatal problem (on any problem when strict, as `acu validate` is)."""
     from acucli.validate import cross_check, load_and_validate, validate_document
@@ -217,9 +272,14 @@ def build(files: list[SourceFile], strict: bool = False) -> dict:
     index: dict = {k: {} for k in KEYS}
     names: dict = {k: {} for k in KEYS}
     file_info = []
+    bundled = [f for f in files if f.bundled]
+    snapshot = _read_snapshot(bundled) if use_snapshot and bundled else None
+    fresh: list | None = None if snapshot else []
     for f in files:
         shown = str(f.path)
-        if not f.bundled:
+        if f.bundled and snapshot:
+            recs, probs = snapshot.pop(0), []
+        elif not f.bundled:
             # Overlays may extend bundled records: merge raw fields, then validate.
             try:
                 doc = load_file(f.path)
@@ -230,6 +290,9 @@ def build(files: list[SourceFile], strict: bool = False) -> dict:
             recs, probs = validate_document(doc, shown)
         else:
             recs, probs = load_and_validate(f.path, shown)
+            if fresh is not None:
+                # Written now: merging below changes the records in place.
+                fresh.append(None if probs else json.dumps(recs, ensure_ascii=False, separators=(",", ":")))
         problems += probs
         counts = {}
         for kind, items in recs.items():
@@ -269,15 +332,19 @@ def build(files: list[SourceFile], strict: bool = False) -> dict:
                     names[kind].setdefault(name_key, rec)
                 merged[kind].append(rec)
         file_info.append({"path": shown, "bundled": f.bundled, "records": counts})
+    if fresh and None not in fresh and len(fresh) == len(bundled):
+        _write_snapshot(bundled, fresh)
     if not any(p.fatal for p in problems):
         problems += cross_check(merged)
     if any(p.fatal or strict for p in problems):
         raise DataError(problems)
     merged["files"] = file_info
     del merged["shared_aliases"]
-    from acucli.resolve import point_name_index
+    from acucli.resolve import formula_name_index, herb_name_index, point_name_index
 
     merged["point_names"] = point_name_index(merged["points"])
+    merged["herb_names"] = herb_name_index(merged["herbs"])
+    merged["formula_names"] = formula_name_index(merged["formulas"])
     return merged
 
 
@@ -464,9 +531,9 @@ class _CacheReader:
     def __call__(self, name: str):
         where = self.sections.get(name)
         if where is None:
-            return {} if name in ("safety", "point_names") else []
+            return {} if name in DICT_SECTIONS else []
         value = self._read(*where)
-        want = dict if name in ("safety", "point_names") else list
+        want = dict if name in DICT_SECTIONS else list
         if not isinstance(value, want):
             raise CacheBroken(f"section {name} has the wrong shape")
         return value

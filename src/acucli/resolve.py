@@ -135,7 +135,7 @@ class Resolver:
             self._indexes["points"] = (idx["exact"], idx["loose"], idx["others"])
         return self._indexes["points"]
 
-    def point(self, query: str) -> Match:
+    def point(self, query: str, suggest: bool = True) -> Match:
         kb = self.kb
         q = query.strip()
         if not q:
@@ -155,15 +155,15 @@ class Resolver:
         if other:
             return Match([kb.get("points", other)], notes=[f"{q} is {other} in the WHO standard"])
         if code is not None:
-            return Match(notes=notes, suggestions=self._code_suggestions(code))
+            return Match(notes=notes, suggestions=self._code_suggestions(code) if suggest else [])
         hits = exact.get(fold_tones(q)) or loose.get(fold(q)) or []
         if hits:
             recs = [kb.get("points", c) for c in dict.fromkeys(hits)]
             return Match(recs, ambiguous=len(recs) > 1)
         bare = _TRAILING_POINT.sub("", q)
         if bare != q and bare:
-            return self.point(bare)  # "Union Valley point", "hegu points"
-        return Match(suggestions=self._point_suggestions(q))
+            return self.point(bare, suggest)  # "Union Valley point", "hegu points"
+        return Match(suggestions=self._point_suggestions(q) if suggest else [])
 
     def _code_suggestions(self, code: str) -> list[str]:
         codes = list(self.kb.by_key("points"))
@@ -189,15 +189,8 @@ class Resolver:
 
     def _herb_index(self):
         if "herbs" not in self._indexes:
-            idx: dict = {}
-            for h in self.kb.herbs:
-                keys = [h["id"], h["pinyin"], h["hanzi"], h["hanzi_traditional"], h["latin"],
-                        h["english"], *h["trade_names"], *h["aliases"], *herb_name_forms(h)]
-                for k in keys:
-                    lst = idx.setdefault(fold(k), [])
-                    if h["id"] not in lst:
-                        lst.append(h["id"])
-            self._indexes["herbs"] = idx
+            # Built once when the cache is written; rebuilt here only without a cache.
+            self._indexes["herbs"] = self.kb.section("herb_names") or herb_name_index(self.kb.herbs)
         return self._indexes["herbs"]
 
     def _herb_words(self):
@@ -213,13 +206,13 @@ class Resolver:
             self._indexes["herb-words"] = words
         return self._indexes["herb-words"]
 
-    def herb(self, query: str) -> Match:
+    def herb(self, query: str, suggest: bool = True) -> Match:
         if TONE_NUMBERS.match(query.strip()):
             query = re.sub(r"[1-5]", "", query)  # du4 zhong4 -> du zhong
         q = fold(query)
         if not q:
             return Match()
-        by_id = self.kb.by_key("herbs")
+        by_id = _Records(self.kb, "herbs")  # one record at a time: no need to read every herb
         idx = self._herb_index()
         ids = list(idx.get(q, []))
         tq = fold_tones(query)
@@ -238,7 +231,7 @@ class Resolver:
             # A processed form typed in pinyin: zhi fu zi, chao bai zhu, shu di (huang) ...
             words = query.strip().split()
             if len(words) >= 2 and fold(words[0]) in PROCESSING:
-                m = self.herb(" ".join(words[1:]))
+                m = self.herb(" ".join(words[1:]), suggest)
                 if m.records and not m.ambiguous:
                     h = m.records[0]
                     m.notes.append(f"{query.strip()!r}: {PROCESSING[fold(words[0])]} {h['pinyin']}; "
@@ -254,6 +247,8 @@ class Resolver:
                    if fold(h["pinyin"]).endswith(q) or fold(h["id"]).endswith(q)]
             if len(ids) > 1:
                 return Match([by_id[i] for i in ids], ambiguous=True)
+        if not ids and not suggest:
+            return Match()
         if not ids:
             close = _close(q, list(idx), n=6, cutoff=0.6)
             sugg = []
@@ -279,27 +274,23 @@ class Resolver:
 
     # ------------------------------------------------------------- formulas
 
-    def formula(self, query: str) -> Match:
+    def formula(self, query: str, suggest: bool = True) -> Match:
         if "formulas" not in self._indexes:
-            idx: dict = {}
-            for f in self.kb.section("formulas"):
-                for k in [f["id"], f["pinyin"], f["hanzi"], f["hanzi_traditional"], f["english"], *f["aliases"]]:
-                    lst = idx.setdefault(fold(k), [])
-                    if f["id"] not in lst:
-                        lst.append(f["id"])
-            self._indexes["formulas"] = idx
+            self._indexes["formulas"] = self.kb.section("formula_names") or formula_name_index(
+                self.kb.section("formulas"))
         idx = self._indexes["formulas"]
         q = fold(query)
-        by_id = self.kb.by_key("formulas")
         ids = idx.get(q, []) if q else []
         if not ids:
+            if not suggest:
+                return Match()
             sugg = []
             for k in _close(q, list(idx), n=6, cutoff=0.7):
                 for fid in idx[k]:
                     if fid not in sugg:
                         sugg.append(fid)
             return Match(suggestions=sugg[:5])
-        recs = [by_id[i] for i in ids]
+        recs = [self.kb.get("formulas", i) for i in ids]
         return Match(recs, ambiguous=len(recs) > 1)
 
     # ----------------------------------------------------------- conditions
@@ -401,6 +392,44 @@ def herb_name_forms(h: dict) -> list[str]:
     for form in h.get("forms") or []:
         out += re.findall(r"[\u4e00-\u9fff]{2,}", form["name"])
     return out
+
+
+class _Records:
+    """kb records of one kind looked up by key, read one at a time from the cache."""
+
+    def __init__(self, kb, kind: str):
+        self.kb, self.kind = kb, kind
+
+    def __getitem__(self, key: str) -> dict:
+        rec = self.kb.get(self.kind, key)
+        if rec is None:
+            raise KeyError(key)
+        return rec
+
+    def get(self, key: str):
+        return self.kb.get(self.kind, key) if key else None
+
+
+def _name_index(records: list, names) -> dict:
+    idx: dict = {}
+    for r in records:
+        for k in names(r):
+            lst = idx.setdefault(fold(k), [])
+            if r["id"] not in lst:
+                lst.append(r["id"])
+    return idx
+
+
+def herb_name_index(herbs: list) -> dict:
+    """Folded names of every herb -> herb ids (written into the cache)."""
+    return _name_index(herbs, lambda h: [h["id"], h["pinyin"], h["hanzi"], h["hanzi_traditional"], h["latin"],
+                                         h["english"], *h["trade_names"], *h["aliases"], *herb_name_forms(h)])
+
+
+def formula_name_index(formulas: list) -> dict:
+    """Folded names of every formula -> formula ids (written into the cache)."""
+    return _name_index(formulas, lambda f: [f["id"], f["pinyin"], f["hanzi"], f["hanzi_traditional"],
+                                            f["english"], *f["aliases"]])
 
 
 def resolver(kb) -> Resolver:

@@ -32,58 +32,82 @@ class YamlProblem(Exception):
         self.message = message
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    def construct_mapping(self, node, deep=False):  # noqa: D401 - PyYAML hook
-        if not isinstance(node, yaml.MappingNode):
-            raise YamlProblem(node.start_mark.line + 1, "expected a mapping")
-        self.flatten_mapping(node)
+_ALIAS_MESSAGE = "anchors and aliases (*name) are not supported in acu data; write the value out"
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _AliasFound(Exception):
+    """A node reached twice: the document uses an anchor and an alias."""
+
+
+class _Builder:
+    """Python objects from the composed node tree (the C composer's output).
+
+    PyYAML's constructor machinery costs more than parsing; data files are
+    mostly strings, mappings and lists, so those are built here directly.
+    Other scalars (bools, floats, nulls) go through PyYAML's safe constructor.
+    Every mapping records its own line and each key's line for messages."""
+
+    def __init__(self):
+        self.safe = yaml.SafeLoader("")  # only its constructor methods are used
+        self.seen: set = set()
+
+    def build(self, node, depth: int = 0):
+        if id(node) in self.seen:
+            raise _AliasFound
+        self.seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            tag = node.tag
+            if tag == _STR or tag == _TIMESTAMP:  # timestamps stay text (JSON has no dates)
+                return node.value
+            if tag == _INT:
+                return _int(self.safe, node)
+            return self.safe.construct_object(node, deep=True)
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise YamlProblem(node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels")
+        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            return [self.build(child, depth) for child in node.value]
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            return self.mapping(node, depth)
+        raise YamlProblem(node.start_mark.line + 1, f"unsupported YAML tag {node.tag!r}")
+
+    def mapping(self, node, depth: int) -> dict:
+        self.safe.flatten_mapping(node)  # "<<" merge keys
         mapping: dict = {}
         lines: dict = {}
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            key = self.build(key_node, depth)
+            line = key_node.start_mark.line + 1
             if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise YamlProblem(key_node.start_mark.line + 1, f"unsupported mapping key {key!r}")
+                raise YamlProblem(line, f"unsupported mapping key {key!r}")
             key = str(key) if not isinstance(key, str) else key
             if key in (LINE, LINES):
-                raise YamlProblem(key_node.start_mark.line + 1, f"reserved key {key!r}")
+                raise YamlProblem(line, f"reserved key {key!r}")
             if key in mapping:
-                raise YamlProblem(
-                    key_node.start_mark.line + 1,
-                    f"duplicate key {key!r} (first at line {lines[key]})",
-                )
-            mapping[key] = self.construct_object(value_node, deep=deep)
-            lines[key] = key_node.start_mark.line + 1
+                raise YamlProblem(line, f"duplicate key {key!r} (first at line {lines[key]})")
+            mapping[key] = self.build(value_node, depth)
+            lines[key] = line
         mapping[LINE] = node.start_mark.line + 1
         mapping[LINES] = lines
         return mapping
 
 
-def _construct_map(loader, node):
-    return loader.construct_mapping(node, deep=True)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-# Timestamps would reach JSON as datetime objects; keep them as text.
-_Loader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
-
-
-def _construct_int(loader, node):
+def _int(safe, node):
     # A 5,000-digit number is refused by Python's int(); keep it as text so the
     # validator reports it at its line, with every other problem of the file.
-    value = loader.construct_scalar(node)
-    digits = value.replace("_", "").lstrip("+-")
+    digits = node.value.replace("_", "").lstrip("+-")
     if len(digits) > 18:
-        return value
-    return _BaseLoader.construct_yaml_int(loader, node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+        return node.value
+    return safe.construct_yaml_int(node)
 
 
 def _check_events(text: str) -> None:
-    """Refuse aliases and absurd nesting before building any objects."""
+    """Find the line of an alias (or of absurd nesting) from the parser's events."""
     depth = 0
     for event in yaml.parse(text, Loader=_BaseLoader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
@@ -95,17 +119,17 @@ def _check_events(text: str) -> None:
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
         elif isinstance(event, yaml.AliasEvent):
-            raise YamlProblem(
-                event.start_mark.line + 1,
-                "anchors and aliases (*name) are not supported in acu data; write the value out",
-            )
+            raise YamlProblem(event.start_mark.line + 1, _ALIAS_MESSAGE)
 
 
 def load_text(text: str):
     """Parse one YAML document. Raises YamlProblem with a 1-based line."""
     try:
-        _check_events(text)
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        node = yaml.compose(text, Loader=_BaseLoader)
+        return None if node is None else _Builder().build(node)
+    except _AliasFound:
+        _check_events(text)  # the slow pass, only to name the alias's line
+        raise YamlProblem(1, _ALIAS_MESSAGE) from None
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
