@@ -62,3 +62,63 @@ def test_a_damaged_index_is_rebuilt(cli, tmp_path, monkeypatch):
         search.rebuild(k)
     path.write_bytes(b"not a database")
     assert search.search(k, "taixi")[0]["id"] == "KI3"
+
+
+def _overlay_point(d, english: str) -> None:
+    (d / "o.yaml").write_text(
+        "points:\n- code: EX-TEST1\n  channel: EX\n  number: 1\n  pinyin: Cèshì\n  hanzi: 测试\n"
+        "  hanzi_traditional: 測試\n  english: " + english + "\n  regions: [hand]\n"
+        "  location: On the back of the hand, a test record.\n  locating: Not a real point.\n"
+        "  needling: {method: filiform, angle: perpendicular, depth_cun: [0.1, 0.2], moxibustion: allowed}\n"
+        "  categories: []\n  actions: [none]\n  indications: [none]\n  cautions: []\n  sources: [who2008]\n",
+        encoding="utf-8")
+
+
+def test_an_index_updated_in_place_answers_as_a_fresh_one(tmp_path, monkeypatch):
+    """An overlay edit updates the old index row by row; the answers must be
+    those of an index built from nothing."""
+    import sqlite3
+
+    from acucli import kb as kbmod, search
+
+    ov = tmp_path / "ov"
+    ov.mkdir()
+    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
+    _overlay_point(ov, "Zanzibar Gate")
+    kbmod.reset()
+    first = kbmod.load(overlays=[ov])
+    assert [h["id"] for h in search.search(first, "zanzibar")] == ["EX-TEST1"]
+    index = search._index_path(first)
+    _overlay_point(ov, "Quokka Hollow")
+    kbmod.reset()
+    k = kbmod.load(overlays=[ov])
+    assert search._index_path(k) == index
+    with sqlite3.connect(index) as con:
+        assert con.execute("SELECT updates FROM meta").fetchone()[0] == 1  # updated, not rebuilt
+    assert "EX-TEST1" not in [h["id"] for h in search.search(k, "zanzibar")]
+    assert [h["id"] for h in search.search(k, "quokka")] == ["EX-TEST1"]
+    fresh = tmp_path / "fresh.sqlite3"
+    search.build(k, fresh)
+    for q in ("lower back pain", "warfarin", "hand", "test record", "太溪", "pneumothorax"):
+        monkeypatch.setattr(search, "_index_path", lambda kb: index)
+        updated = search.search(k, q, limit=50)
+        monkeypatch.setattr(search, "_index_path", lambda kb: fresh)
+        assert search.search(k, q, limit=50) == updated, q
+
+
+def test_an_index_rebuilds_from_nothing_when_its_bookkeeping_is_wrong(tmp_path, monkeypatch):
+    import sqlite3
+
+    from acucli import kb as kbmod, search
+
+    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
+    kbmod.reset()
+    k = kbmod.load()
+    path = search._index_path(k)
+    search.build(k, path)
+    with sqlite3.connect(path) as con:
+        con.execute("DROP TABLE meta")
+    search.build(k, path)  # no meta table: built afresh, not patched
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT updates FROM meta").fetchone()[0] == 0
+    assert search.search(k, "taixi")[0]["id"] == "KI3"

@@ -10,6 +10,7 @@ stems (porter), and matches Chinese characters one by one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -19,7 +20,9 @@ from acucli.errors import UsageError
 KINDS = ("point", "herb", "formula", "condition", "reference", "drug")
 COLUMNS = ("names", "cats", "location", "prose", "cjk")
 WEIGHTS = (10.0, 4.0, 2.0, 1.0, 6.0)
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
+# After this many in-place updates the index is built afresh (deletes leave tombstones).
+MAX_UPDATES = 20
 
 STOP = frozenset("""a an and are as at be by for from how i in is it me my of on or the to what where which
 with points point herb herbs formula formulas acupuncture acupoint acupoints good best use used
@@ -135,6 +138,10 @@ def rebuild(kb) -> None:
 
 
 def build(kb, path: Path) -> None:
+    """Write the index at `path`. An index already there is updated in place
+    (only rows whose text changed), which makes a rebuild after an overlay
+    edit cheap; anything wrong with the old file means a fresh build."""
+    import shutil
     import sqlite3
 
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -142,25 +149,85 @@ def build(kb, path: Path) -> None:
         tmp.unlink()
     except FileNotFoundError:
         pass
-    con = sqlite3.connect(tmp)
-    try:
-        _fill(kb, con)
-    finally:
-        con.close()
+    rows = _rows(kb)
+    updated = False
+    if path.is_file():
+        try:
+            shutil.copyfile(path, tmp)
+            con = sqlite3.connect(tmp)
+            try:
+                updated = _update(con, rows)
+            finally:
+                con.close()
+        except (OSError, sqlite3.Error):
+            updated = False
+        if not updated:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+    if not updated:
+        con = sqlite3.connect(tmp)
+        try:
+            _create(con)
+            _insert(con, rows)
+            con.commit()
+        finally:
+            con.close()
     os.replace(tmp, path)
 
 
-def _fill(kb, con) -> None:
-    """The FTS table and one row per record (and per herb's interactions)."""
+def _rows(kb) -> list[tuple]:
+    """(identity, text hash, FTS row) for every document; identity is kind, key
+    and the document's number among that record's documents."""
+    import zlib
+
+    out, seen = [], {}
+    for kind, key, title, detail, names, cats, location, prose, cjk in documents(kb):
+        row = (kind, key, title, detail, " ; ".join(x for x in names if x),
+               " ; ".join(x for x in cats if x), " ; ".join(x for x in location if x),
+               " ; ".join(x for x in prose if x), _cjk_tokens(cjk))
+        n = seen[kind, key] = seen.get((kind, key), -1) + 1
+        out.append((f"{kind}\x1f{key}\x1f{n}", zlib.crc32("\x1f".join(row).encode()), row))
+    return out
+
+
+def _create(con) -> None:
     con.execute("CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, key UNINDEXED, title UNINDEXED, "
                 "detail UNINDEXED, names, cats, location, prose, cjk, "
                 "tokenize='porter unicode61 remove_diacritics 2')")
-    rows = []
-    for kind, key, title, detail, names, cats, location, prose, cjk in documents(kb):
-        rows.append((kind, key, title, detail, " ; ".join(x for x in names if x),
-                     " ; ".join(x for x in cats if x), " ; ".join(x for x in location if x),
-                     " ; ".join(x for x in prose if x), _cjk_tokens(cjk)))
-    con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    con.execute("CREATE TABLE rowhash (rid INTEGER PRIMARY KEY, ident TEXT UNIQUE NOT NULL, h INTEGER NOT NULL)")
+    con.execute("CREATE TABLE meta (updates INTEGER NOT NULL)")
+    con.execute("INSERT INTO meta VALUES (0)")
+
+
+def _insert(con, rows) -> None:
+    for ident, h, row in rows:
+        rid = con.execute("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?)", row).lastrowid
+        con.execute("INSERT INTO rowhash VALUES (?,?,?)", (rid, ident, h))
+
+
+def _update(con, rows) -> bool:
+    """Bring an existing index to `rows`. False: build afresh instead."""
+    (updates,) = con.execute("SELECT updates FROM meta").fetchone()
+    if not isinstance(updates, int) or updates >= MAX_UPDATES:
+        return False
+    old = {ident: (rid, h) for rid, ident, h in con.execute("SELECT rid, ident, h FROM rowhash")}
+    changed = [r for r in rows if old.get(r[0], (None, None))[1] != r[1]]
+    keep = {r[0] for r in rows} - {c[0] for c in changed}
+    gone = [rid for ident, (rid, _) in old.items() if ident not in keep]
+    if len(changed) + len(gone) > len(rows) // 4:
+        return False  # most of it changed: a fresh index is smaller and as quick
+    con.executemany("DELETE FROM docs WHERE rowid = ?", [(rid,) for rid in gone])
+    con.executemany("DELETE FROM rowhash WHERE rid = ?", [(rid,) for rid in gone])
+    _insert(con, changed)
+    con.execute("UPDATE meta SET updates = updates + 1")
+    con.commit()
+    return True
+
+
+def _fill(kb, con) -> None:
+    """A whole index in a fresh database (in memory when there is no cache)."""
+    _create(con)
+    _insert(con, _rows(kb))
     con.commit()
 
 
@@ -245,7 +312,7 @@ def search(kb, text: str, kind: str | None = None, limit: int = 30) -> list[dict
         for op in (" AND ", " OR "):
             q = op.join(terms)
             sql = ("SELECT kind, key, title, detail, bm25(docs, 0, 0, 0, 0, {}) AS s, names, cats, location, prose, cjk "
-                   "FROM docs WHERE docs MATCH ?{} ORDER BY s LIMIT ?").format(
+                   "FROM docs WHERE docs MATCH ?{} ORDER BY s, kind, key LIMIT ?").format(
                        ", ".join(map(str, WEIGHTS)), " AND kind = ?" if kind else "")
             args = [q] + ([kind] if kind else []) + [max(300, limit * 4)]
             try:
