@@ -205,6 +205,28 @@ def test_interacts_warfarin_includes_general_anticoagulant_warnings():
     assert {"dang-gui", "gou-qi-zi", "hong-hua", "tao-ren"} <= ids
 
 
+def test_interacts_listing_says_how_serious_and_why(cli):
+    from acucli.schema import SEVERITIES
+
+    rows = json.loads(cli("herbs", "--interacts", "Coumadin", "-f", "json").stdout)
+    assert rows and all(r["severity"] in SEVERITIES and r["effect"] for r in rows)
+    ranks = [SEVERITIES.index(r["severity"]) for r in rows]
+    assert ranks == sorted(ranks)  # most serious first
+    by = {r["id"]: r for r in rows}
+    assert by["dan-shen"]["severity"] == "major" and by["dan-shen"]["sources"]
+
+
+def test_every_structured_interaction_shows_in_the_listing_safety(cli):
+    """A herb's interactions reach the short labels of every listing, not only its card."""
+    import acucli
+
+    rows = {r["id"]: r for r in json.loads(cli("herbs", "--include-banned", "-f", "json").stdout)}
+    pairs = {(i["herb"], i["drug"]) for i in acucli.open([]).kb.section("interactions")}
+    assert len(pairs) > 50
+    missing = [(h, d) for h, d in pairs if f"interacts: {d}" not in rows[h]["safety"]]
+    assert not missing, missing[:5]
+
+
 def test_caution_pregnancy_and_banned_listing():
     preg = {r["id"] for r in json.loads(run_acu("herbs", "--caution", "pregnancy", "-f", "json").stdout)}
     assert {"shui-zhi", "hong-hua", "da-huang"} <= preg

@@ -10,9 +10,10 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from acucli.errors import NotFound, UsageError
+from acucli.query import SEVERITY_RANK, interaction_summary
 from acucli.text import fold
 
-SEVERITY_ORDER = ("contraindicated", "major", "moderate", "minor", "no-data")
+SEVERITY_ORDER = tuple(SEVERITY_RANK)
 SERIOUS = ("contraindicated", "major")
 PAIR_NAMES = {"eighteen-incompatibilities": "十八反 (eighteen incompatibilities)",
               "nineteen-antagonisms": "十九畏 (nineteen antagonisms)"}
@@ -247,11 +248,10 @@ def _drug_findings(kb, records, drugs, context=None) -> list[Finding]:
             if not items:
                 silent.append(hid)
                 continue
-            worst = min((i.get("severity", "moderate") for i in items), key=SEVERITY_ORDER.index)
-            srcs = sorted({s for i in items for s in i.get("sources", [])})
+            worst = interaction_summary(items)
             what = context or label
-            out.append(Finding(worst, "interaction", [hid, label],
-                               f"{hid} with {what}: {items[0]['effect']}", srcs))
+            out.append(Finding(worst["severity"], "interaction", [hid, label],
+                               f"{hid} with {what}: {worst['effect']}", worst["sources"]))
         if silent and context is None:
             out.append(Finding("no-data", "interaction", [*silent, label],
                                f"no interaction data for {label} with {', '.join(silent)}: not known to be safe"))

@@ -52,6 +52,7 @@ Exit codes:
   1    nothing found (suggestions on stderr), or an ambiguous name
   2    usage error, unknown value of a closed list, or broken data
   3    internal error (a bug: please report it)
+  4    acu check found a contraindicated or major problem
   130  interrupted (Ctrl-C)
 
 \b
@@ -478,7 +479,7 @@ def sources_cmd(fmt: FormatOpt = None, fields: FieldsOpt = None, no_color: NoCol
     rows = []
     for f in kb.section("files"):
         rows.append({"path": f["path"], "kind": "bundled" if f["bundled"] else "overlay",
-                     "records": ", ".join(f"{k} {v}" for k, v in f["records"].items())})
+                     "records": dict(f["records"])})  # kind -> count
     _notes([f"cache: {kb.meta.get('cache')}"])
     _rows(q.Answer(rows, []), fmt, fields, no_color, title="Data files")
 

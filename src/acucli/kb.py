@@ -21,7 +21,7 @@ from acucli.paths import bundled_data_dir, cache_dir, overlay_paths
 
 # Bump for a change in how the cache is laid out; a change of the schema
 # (acucli.models) changes the cache name by itself.
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 # Bundled files load in this order first (references, so everything can cite
 # them), then every other data/*.yaml in name order.
 BUNDLED_FIRST = ("references", "meridians", "points", "herbs")
@@ -338,6 +338,12 @@ def build(files: list[SourceFile], strict: bool = False, use_snapshot: bool = Tr
         problems += cross_check(merged)
     if any(p.fatal or strict for p in problems):
         raise DataError(problems)
+    # Each herb knows the drugs its structured interactions name, so that every
+    # listing's safety labels show them without reading the interactions.
+    for it in merged["interactions"]:
+        h = index["herbs"].get(it["herb"])
+        if h is not None and it["drug"] not in h.setdefault("_drugs", []):
+            h["_drugs"].append(it["drug"])
     merged["files"] = file_info
     del merged["shared_aliases"]
     from acucli.resolve import formula_name_index, herb_name_index, point_name_index

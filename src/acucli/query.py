@@ -332,7 +332,7 @@ def rx_label(item: dict) -> str:
 
 def condition_row(c: dict) -> dict:
     return {
-        "id": c["id"], "name": c["name"], "group": c.get("group") or "",
+        "id": c["id"], "name": c["name"], "group": c.get("group"),
         "grade": c["evidence"].get("grade", ""),
         "points": [rx_label(i) for i in c["prescription"] if i["status"] == "core"],
         "chinese": [ch["hanzi"] for ch in c["chinese"]],
@@ -392,8 +392,8 @@ def herb_safety(h: dict) -> list[str]:
               "conservation", "dose-limit"):
         if k in kinds:
             out.append(k)
-    for i in h["interactions"]:
-        label = f"interacts: {i['drug']}"
+    for drug in [*(i["drug"] for i in h["interactions"]), *h.get("_drugs", ())]:
+        label = f"interacts: {drug}"
         if label not in out:
             out.append(label)
     if not out:
@@ -478,6 +478,7 @@ def list_herbs(kb, category=None, nature=None, flavor=None, channel=None, condit
         herbs = [h for h in herbs if h["id"] in hits]
         notes.append(f"{interacts!r} read as {label} ({', '.join(sorted(classes))}); herbs not listed have no "
                      "interaction data, which does not mean they are safe")
+        extra = {hid: interaction_summary(items) for hid, items in hits.items()}
     if search is not None:
         words = terms(search)
         herbs = [h for h in herbs if all(t in _herb_haystack(h) for t in words)]
@@ -486,7 +487,23 @@ def list_herbs(kb, category=None, nature=None, flavor=None, channel=None, condit
         if hidden:
             notes.append(f"{len(hidden)} banned or prohibited items hidden (--include-banned shows them)")
         herbs = [h for h in herbs if h["status"] not in ("banned", "prohibited")]
-    return Answer([herb_row(h) for h in herbs], notes)
+    rows = [herb_row(h) for h in herbs]
+    if interacts is not None:
+        for r in rows:
+            r.update(extra[r["id"]])
+        rows.sort(key=lambda r: SEVERITY_RANK.get(r["severity"], 9))  # most serious first
+    return Answer(rows, notes)
+
+
+# Most serious first; "no-data" is a finding of acu check, never a severity in the data.
+SEVERITY_RANK = {s: i for i, s in enumerate((*S.SEVERITIES, "no-data"))}
+
+
+def interaction_summary(items: list[dict]) -> dict:
+    """One herb's interactions with one drug: the worst severity, its effect, all sources."""
+    worst = min(items, key=lambda i: SEVERITY_RANK.get(i.get("severity", "moderate"), 9))
+    return {"severity": worst.get("severity", "moderate"), "effect": worst["effect"],
+            "sources": sorted({s for i in items for s in i.get("sources", [])})}
 
 
 def _herb_haystack(h: dict) -> str:

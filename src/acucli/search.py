@@ -297,8 +297,6 @@ def _term(w: str) -> str:
 
 
 def search(kb, text: str, kind: str | None = None, limit: int = 30) -> list[dict]:
-    import sqlite3
-
     if kind is not None and kind not in KINDS:
         from acucli.query import check_choice
 
@@ -308,53 +306,78 @@ def search(kb, text: str, kind: str | None = None, limit: int = 30) -> list[dict
         raise UsageError("search needs some words", ["e.g. acu search 'lower back pain'"])
     con = _connect(kb)
     try:
-        # All words first; if nothing has them all, rank whatever has most.
-        for op in (" AND ", " OR "):
-            q = op.join(terms)
-            sql = ("SELECT kind, key, title, detail, bm25(docs, 0, 0, 0, 0, {}) AS s, names, cats, location, prose, cjk "
-                   "FROM docs WHERE docs MATCH ?{} ORDER BY s, kind, key LIMIT ?").format(
-                       ", ".join(map(str, WEIGHTS)), " AND kind = ?" if kind else "")
-            args = [q] + ([kind] if kind else []) + [max(300, limit * 4)]
-            try:
-                rows = con.execute(sql, args).fetchall()
-            except sqlite3.OperationalError as exc:
-                raise UsageError(f"cannot search for {text!r}: {exc}") from None
-            if rows:
-                break
-        # Records with the whole phrase among their names, however common its words.
-        full = " ".join(re.findall(r"[0-9a-z]+", text.casefold()))
-        if len(full) > 3:
-            sql2 = sql.replace("WHERE docs MATCH ?", "WHERE docs MATCH ?", 1)
-            seen = {(r[0], r[1]) for r in rows}
-            extra = con.execute(sql2, [f'names : "{full}"'] + ([kind] if kind else []) + [50]).fetchall()
-            rows += [r for r in extra if (r[0], r[1]) not in seen]
+        rows = _ranked_rows(con, text, terms, kind, limit)
+        out = _best(rows, text, limit)
+        # Only the rows shown need their text, to say what matched.
+        rids = [rid for r in out for rid in r["_rows"]]
+        cols = {rid: c for rid, *c in con.execute(
+            f"SELECT rowid, names, cats, location, prose, cjk FROM docs WHERE rowid IN ({','.join('?' * len(rids))})",
+            rids)} if rids else {}
     finally:
         con.close()
+    for r in out:
+        r["matched"] = _matched(words, cjk, [cols[rid] for rid in r.pop("_rows") if rid in cols])
+    return out
+
+
+def _ranked_rows(con, text: str, terms: list[str], kind: str | None, limit: int) -> list:
+    """(rowid, kind, key, title, detail, score, names), best first."""
+    import sqlite3
+
+    sql = ("SELECT rowid, kind, key, title, detail, bm25(docs, 0, 0, 0, 0, {}) AS s, names "
+           "FROM docs WHERE docs MATCH ?{} ORDER BY s, kind, key LIMIT ?").format(
+               ", ".join(map(str, WEIGHTS)), " AND kind = ?" if kind else "")
+    rows: list = []
+    # All words first; if nothing has them all, rank whatever has most.
+    for op in (" AND ", " OR "):
+        try:
+            rows = con.execute(sql, [op.join(terms)] + ([kind] if kind else []) + [max(300, limit * 4)]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise UsageError(f"cannot search for {text!r}: {exc}") from None
+        if rows:
+            break
+    # Records with the whole phrase among their names, however common its words.
+    full = " ".join(re.findall(r"[0-9a-z]+", text.casefold()))
+    if len(full) > 3:
+        seen = {r[0] for r in rows}
+        extra = con.execute(sql, [f'names : "{full}"'] + ([kind] if kind else []) + [50]).fetchall()
+        rows += [r for r in extra if r[0] not in seen]
+    return rows
+
+
+def _best(rows: list, text: str, limit: int) -> list[dict]:
+    """One result per record (its documents' scores added), a bonus where the
+    query is one of its names, best first."""
     best: dict = {}
     phrases = {" ".join(_words(text)), " ".join(re.findall(r"[0-9a-z]+", text.casefold()))}
     phrases = {x for x in phrases if len(x) > 3}
-    for k, key, title, detail, score, *cols in rows:
-        segments = [" ".join(re.findall(r"[0-9a-z]+", seg)) for seg in (cols[0] or "").casefold().split(";")]
+    for rid, k, key, title, detail, score, names in rows:
+        segments = [" ".join(re.findall(r"[0-9a-z]+", seg)) for seg in (names or "").casefold().split(";")]
         if any(x == seg for x in phrases for seg in segments):
             score -= 15.0  # the query is one of the record's names: it comes first
         elif any(" " in x and f" {x} " in f" {seg} " for x in phrases for seg in segments):
             score -= 8.0
         if (k, key) in best:
             best[(k, key)]["score"] += -score
+            best[(k, key)]["_rows"].append(rid)
             continue
         best[(k, key)] = {"kind": k, "id": key, "name": title, "detail": detail, "score": -score,
-                          "matched": _matched(words, cjk, cols)}
+                          "_rows": [rid]}
     out = sorted(best.values(), key=lambda r: -r["score"])[:limit]
     for r in out:
         r["score"] = round(r["score"], 2)
     return out
 
 
-def _matched(words, cjk, cols) -> str:
+def _matched(words, cjk, docs) -> str:
+    """Which parts of a record's documents hold the query's words."""
     names = ("name", "category/indication", "location", "text", "hanzi")
     hit = []
-    for label, value in zip(names, cols):
-        low = (value or "").casefold()
-        if any(w[:max(3, len(w) - 2)] in low for w in words) or any(c in (value or "") for c in cjk):
-            hit.append(label)
+    for i, label in enumerate(names):
+        for cols in docs:
+            value = cols[i] or ""
+            low = value.casefold()
+            if any(w[:max(3, len(w) - 2)] in low for w in words) or any(c in value for c in cjk):
+                hit.append(label)
+                break
     return ", ".join(hit)
