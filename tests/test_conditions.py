@@ -181,3 +181,25 @@ def test_condition_card_shows_claims_and_guidelines_on_a_terminal():
     out = proc.stdout
     assert "NOT-RECOMMENDED" in out and "RECOMMENDED" in out
     assert "Claims you may have read" in out and "Red flags" in out
+
+
+def test_formulas_reach_the_condition_card_with_their_safety(cli):
+    """Formulas a condition or its patterns name are on the card, the JSON and the
+    handout, each with its herbs' safety (fu-zi in You Gui Wan is toxic)."""
+    card = json.loads(cli("condition", "osteoporosis", "-f", "json").stdout)[0]
+    by_id = {f["id"]: f for f in card["pattern_formulas"]}
+    assert by_id["you-gui-wan"]["patterns"] == ["Kidney yang deficiency"]
+    assert any(s.startswith("toxic") and "fu-zi" in s for s in by_id["you-gui-wan"]["safety"])
+    assert all(f["safety"] for f in card["pattern_formulas"])
+    listed = json.loads(cli("condition", "menopause", "-f", "json").stdout)[0]["formulas"]
+    assert listed and all(f["pinyin"] and f["safety"] for f in listed)
+    table = cli("condition", "osteoporosis", "-f", "table").stdout
+    assert "Formulas (traditional)" in table and "Yòu Guī Wán" in table
+    page = cli("condition", "osteoporosis", "-f", "html").stdout
+    assert "Herbs and formulas" in page and "fu-zi" in page
+
+
+def test_formula_safety_names_the_herbs_behind_each_interaction(cli):
+    rows = json.loads(cli("formulas", "--herb", "dang-gui", "-f", "json").stdout)
+    assert rows and all(any(s.startswith("interacts: warfarin (") and "dang-gui" in s for s in r["safety"])
+                        for r in rows)

@@ -138,7 +138,14 @@ def condition_card(d: dict) -> Card:
     if d["patterns"]:
         card.sections.append(("Patterns (traditional)", [
             f"{p['name']}: add {', '.join(p['add_points']) or '-'}"
-            + (f"; herbs {', '.join(p['herbs'])}" if p["herbs"] else "") for p in d["patterns"]]))
+            + (f"; herbs {', '.join(p['herbs'])}" if p["herbs"] else "")
+            + (f"; formulas {', '.join(p['formulas'])}" if p["formulas"] else "") for p in d["patterns"]]))
+    formulas = [f"{f.get('pinyin') or f['id']} {f.get('hanzi') or ''}: {f['why']} [{'; '.join(f['safety'])}]"
+                for f in d.get("formulas") or []]
+    formulas += [f"{f.get('pinyin') or f['id']} {f.get('hanzi') or ''}: for the {' and '.join(f['patterns'])} "
+                 f"pattern [{'; '.join(f['safety'])}]" for f in d.get("pattern_formulas") or []]
+    if formulas:
+        card.sections.append(("Formulas (traditional)", formulas))
     if d["herbs"]:
         card.sections.append(("Herbs (traditional)", [
             f"{h.get('pinyin', h['id'])} {h.get('hanzi', '')}: {h['why']}"

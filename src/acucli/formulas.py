@@ -22,15 +22,20 @@ def formula_row(kb, f: dict) -> dict:
 def formula_safety(kb, f: dict) -> list[str]:
     """Short labels, never empty: what nobody should miss about this formula."""
     out = []
+    drugs: dict = {}  # drug -> the herbs that interact with it
     for ing in f["composition"]:
         h = kb.get("herbs", ing["herb"])
         if h is None:
+            out.append(f"no data: {ing['herb']}")
             continue
         for label in q.herb_safety(h):
-            if label not in ("see cautions", "no data") and not label.startswith("interacts"):
+            if label.startswith("interacts: "):
+                drugs.setdefault(label[len("interacts: "):], []).append(h["id"])
+            elif label not in ("see cautions", "no data"):
                 tag = f"{label}: {h['id']}"
                 if tag not in out:
                     out.append(tag)
+    out += [f"interacts: {drug} ({', '.join(dict.fromkeys(ids))})" for drug, ids in drugs.items()]
     out += [c["kind"] for c in f["cautions"] if c["kind"] not in out]
     return out or ["see cautions"]
 

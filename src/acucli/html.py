@@ -211,6 +211,7 @@ def condition_page(detail: dict, svg: str, references=None) -> str:
     parts.append(_chart(svg, "The prescription's points; bilateral points are drawn on the patient's left."))
     parts.append(_prescription(d.get("prescription") or []))
     parts.append(_patterns(d.get("patterns") or []))
+    parts.append(_remedies(d))
     parts.append(_protocol(d.get("protocol") or {}))
     if ev:
         body = f"<p><span class=\"grade\">Grade: {e(ev.get('grade'))}</span></p>" if ev.get("grade") else ""
@@ -268,6 +269,28 @@ def _patterns(patterns: list) -> str:
         items.append(f"<li><b>{e(p.get('name'))}</b>: {e(p.get('features'))}"
                      + (f" <i>Add: {e(add)}</i>" if add else "") + f"{_src(p.get('sources'))}</li>")
     return f"<section><h2>Patterns</h2><ul>{''.join(items)}</ul></section>"
+
+
+def _remedies(d: dict) -> str:
+    """Herbs and formulas with their safety labels: a handout never shows one without them."""
+    items = []
+    for h in d.get("herbs") or []:
+        items.append(f"<li><b>{e(h.get('pinyin') or h.get('id'))} {e(h.get('hanzi'))}</b>: {e(h.get('why'))}"
+                     f"{_safety(h.get('safety'))}{_src(h.get('sources'))}</li>")
+    for f in d.get("formulas") or []:
+        items.append(f"<li><b>{e(f.get('pinyin') or f.get('id'))} {e(f.get('hanzi'))}</b> (formula): "
+                     f"{e(f.get('why'))}{_safety(f.get('safety'))}{_src(f.get('sources'))}</li>")
+    for f in d.get("pattern_formulas") or []:
+        items.append(f"<li><b>{e(f.get('pinyin') or f.get('id'))} {e(f.get('hanzi'))}</b> (formula): for the "
+                     f"{e(' and '.join(f.get('patterns') or []))} pattern{_safety(f.get('safety'))}</li>")
+    if not items:
+        return ""
+    return ("<section><h2>Herbs and formulas (traditional use)</h2><p>Only from a qualified herbalist who "
+            "knows every medicine you take.</p><ul>" + "".join(items) + "</ul></section>")
+
+
+def _safety(labels) -> str:
+    return "".join(f' <span class="tag warn">{e(x)}</span>' for x in labels or [])
 
 
 def _protocol(p: dict) -> str:

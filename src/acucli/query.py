@@ -368,11 +368,34 @@ def condition_detail(kb, text: str, ctx: Context | None = None) -> dict:
                           "safety": herb_safety(h)})
         herbs.append(entry)
     out["herbs"] = herbs
+    out["formulas"], out["pattern_formulas"] = _condition_formulas(kb, c)
     if ctx.active:
         out["context"] = {"pregnant": ctx.pregnant, "bleeding_risk": ctx.bleeding_risk,
                           "pacemaker": ctx.pacemaker, "notes": context_notes(kb, ctx)}
     out["adverse_events"] = [i["text"] for i in kb.safety.get("adverse_events", [])]
     return out
+
+
+def _condition_formulas(kb, c: dict) -> tuple[list, list]:
+    """The card's formulas with names and safety; then those only its patterns
+    name, with the patterns that name them."""
+    from acucli.formulas import formula_safety
+
+    def named(fid: str) -> dict:
+        f = kb.get("formulas", fid)
+        if f is None:
+            return {"pinyin": None, "hanzi": None, "english": None, "safety": ["no data"]}
+        return {"pinyin": f["pinyin"], "hanzi": f["hanzi"], "english": f["english"],
+                "safety": formula_safety(kb, f)}
+
+    listed = [{**{k: v for k, v in item.items() if not k.startswith("_")}, **named(item["id"])}
+              for item in c["formulas"]]
+    by_pattern: dict = {}
+    for p in c["patterns"]:
+        for fid in p["formulas"]:
+            if not any(x["id"] == fid for x in c["formulas"]):
+                by_pattern.setdefault(fid, []).append(p["name"])
+    return listed, [{"id": fid, "patterns": names, **named(fid)} for fid, names in by_pattern.items()]
 
 
 # ------------------------------------------------------------------ herbs
