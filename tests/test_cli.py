@@ -319,3 +319,27 @@ def test_json_has_no_bookkeeping_keys(args):
                 walk(v)
 
     walk(json.loads(text))
+
+
+@pytest.mark.parametrize("width", ["60", "80"])
+@pytest.mark.parametrize("args,alert", [(["herbs"], "safety"), (["herbs", "--interacts", "warfarin"], "severity"),
+                                        (["points", "-m", "BL"], "caution_kinds"),
+                                        (["formulas", "--herb", "fu-zi"], "safety")])
+def test_a_narrow_terminal_never_loses_the_safety_column(cli, monkeypatch, width, args, alert):
+    """Rich crops a table that is too wide at its right edge, where safety sits:
+    other columns make way instead, and stderr says which."""
+    monkeypatch.setenv("COLUMNS", width)
+    res = cli(*args, "-f", "table", "--no-color")
+    assert res.exit_code == 0, res.stderr
+    header = next(line for line in res.stdout.splitlines() if line.strip().startswith(("id", "code")))
+    assert alert in header.split(), header
+    assert all(len(line) <= int(width) for line in res.stdout.splitlines())
+    assert "left out" in res.stderr
+
+
+def test_fields_chosen_are_never_left_out(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    res = cli("herbs", "-f", "table", "--no-color", "--fields", "id,latin,channels")
+    header = next(line for line in res.stdout.splitlines() if line.strip().startswith("id"))
+    assert header.split() == ["id", "latin", "channels"]
+    assert "left out" not in res.stderr

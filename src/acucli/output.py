@@ -190,7 +190,7 @@ def emit_rows(rows: list[dict], fmt: str, fields: str | None = None, title: str 
     else:
         from acucli import render_rich
 
-        render_rich.table(rows, cols, title, style or Style(), styles or {})
+        render_rich.table(rows, cols, title, style or Style(), styles or {}, fixed=bool(fields))
 
 
 def _emit_objects(objs: list[dict], fmt: str) -> None:

@@ -34,8 +34,46 @@ FLEX_WEIGHT = {**PROSE_WEIGHT, "cautions": 3, "caution_kinds": 2, "safety": 3, "
                "category_labels": 2}
 
 
-def table(rows, cols, title, style, styles) -> None:
+# Never hidden to fit a narrow terminal: what identifies a row and what warns.
+KEEP_COLUMNS = ("code", "id", "kind", "severity", *ALERT_COLUMNS)
+# A warning column needs room to be read.
+MIN_ALERT = 20
+
+
+def fit_columns(rows, cols, width: int, fixed: bool) -> tuple[list, list]:
+    """The columns that fit `width` without Rich cropping the table's right edge
+    (where the safety column usually is), and those left out. `fixed`: the
+    user chose them with --fields, so none is left out."""
+    def need(c):
+        values = [cell(r.get(c)) for r in rows]
+        if c in SHORT_COLUMNS:
+            from rich.cells import cell_len
+
+            w = max([cell_len(v) for v in values] + [len(c)])
+        else:
+            longest = max((len(word) for v in values for word in v.split()), default=0)
+            # Rich folds no column below its longest word: that is its minimum.
+            w = max(len(c), longest, MIN_ALERT if c in ALERT_COLUMNS else 0)
+        return w + 2  # one space of padding each side
+
+    widths = {c: need(c) for c in cols}
+    kept = list(cols)
+    for c in reversed(cols):
+        if fixed or sum(widths[k] for k in kept) + 2 <= width:
+            break
+        if c not in KEEP_COLUMNS:
+            kept.remove(c)
+    return kept, [c for c in cols if c not in kept]
+
+
+def table(rows, cols, title, style, styles, fixed: bool = False) -> None:
     console = _console(style)
+    cols, hidden = fit_columns(rows, cols, console.width, fixed)
+    if hidden:
+        from acucli.output import say
+
+        say(f"acu: at {console.width} columns, {', '.join(hidden)} left out (a wider terminal, "
+            "--fields or --format tsv shows them)")
     prose = any(c in PROSE_WEIGHT for c in cols)
     t = Table(title=escape(title) if title else None, box=box.SIMPLE_HEAD, show_lines=False,
               header_style="bold", expand=prose)
