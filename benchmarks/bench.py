@@ -87,13 +87,13 @@ def index_share(overlay_dir: Path, cache: Path, runs: int) -> tuple[float, float
 
     os.environ["ACU_CACHE_DIR"] = str(cache)
     note = overlay_dir / "note.yaml"
-    note.write_text("notes:\n- point: KI3\n  text: benchmark note\n", encoding="utf-8")
     real = search.rebuild
     samples: dict = {True: [], False: []}
     for i in range(runs):
         for with_index in (True, False):
             search.rebuild = real if with_index else (lambda kb: None)
-            note.write_text(note.read_text() + f"# {i} {with_index}\n")
+            # An edit a user makes: one overlay point renamed, so the index has rows to change.
+            note.write_text(OVERLAY_POINT.format(n=1, name=f"Bench Edit {i} {with_index}"), encoding="utf-8")
             kbmod.reset()
             t0 = time.perf_counter()
             kbmod.load(overlays=[overlay_dir])
@@ -107,6 +107,26 @@ def index_share(overlay_dir: Path, cache: Path, runs: int) -> tuple[float, float
         note.unlink()
     a, b = statistics.median(samples[True]), statistics.median(samples[False])
     return full, a, (a - b) / b
+
+
+OVERLAY_POINT = """points:
+- code: XB{n}
+  channel: EX
+  number: {n}
+  pinyin: Cèshì{n}
+  hanzi: 测试
+  hanzi_traditional: 測試
+  english: {name}
+  regions: [hand]
+  location: On the back of the hand, a synthetic benchmark record.
+  locating: Not a real point; written by benchmarks/bench.py.
+  needling: {{method: filiform, angle: perpendicular, depth_cun: [0.1, 0.2], moxibustion: allowed}}
+  categories: []
+  actions: [none]
+  indications: [none]
+  cautions: []
+  sources: [who2008]
+"""
 
 
 def write_overlays(directory: Path, bundled_points: int) -> None:

@@ -121,7 +121,8 @@ def documents(kb):
 
 
 def _cjk_tokens(values) -> str:
-    return " ".join(ch for v in values for ch in CJK.findall(v or "")) + " " + " ".join(v for v in values if v)
+    values = list(filter(None, values))
+    return " ".join(CJK.findall(" ".join(values))) + " " + " ".join(values)
 
 
 def rebuild(kb) -> None:
@@ -151,6 +152,8 @@ def build(kb, path: Path) -> None:
         pass
     rows = _rows(kb)
     updated = False
+    if path.is_file() and _unchanged(path, rows):
+        return  # the index already holds exactly these rows
     if path.is_file():
         try:
             shutil.copyfile(path, tmp)
@@ -180,14 +183,30 @@ def _rows(kb) -> list[tuple]:
     and the document's number among that record's documents."""
     import zlib
 
-    out, seen = [], {}
+    out, seen, join = [], {}, " ; ".join
     for kind, key, title, detail, names, cats, location, prose, cjk in documents(kb):
-        row = (kind, key, title, detail, " ; ".join(x for x in names if x),
-               " ; ".join(x for x in cats if x), " ; ".join(x for x in location if x),
-               " ; ".join(x for x in prose if x), _cjk_tokens(cjk))
+        row = (kind, key, title, detail, join(filter(None, names)), join(filter(None, cats)),
+               join(filter(None, location)), join(filter(None, prose)), _cjk_tokens(cjk))
         n = seen[kind, key] = seen.get((kind, key), -1) + 1
         out.append((f"{kind}\x1f{key}\x1f{n}", zlib.crc32("\x1f".join(row).encode()), row))
     return out
+
+
+def _unchanged(path: Path, rows) -> bool:
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            old = dict(con.execute("SELECT ident, h FROM rowhash"))
+            (count,) = con.execute("SELECT count(*) FROM docs").fetchone()
+            (updates,) = con.execute("SELECT updates FROM meta").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+    return (isinstance(updates, int) and count == len(old) == len(rows)
+            and all(old.get(ident) == h for ident, h, _ in rows))
 
 
 def _create(con) -> None:
