@@ -168,7 +168,6 @@ def test_herb_in_every_name_form(query):
 @pytest.mark.parametrize("query,ids", [
     ("fang ji", {"han-fang-ji", "guang-fang-ji"}),
     ("mu tong", {"mu-tong", "chuan-mu-tong", "guan-mu-tong"}),
-    ("he shou wu", {"he-shou-wu", "zhi-he-shou-wu"}),
     ("fo-ti", {"he-shou-wu", "zhi-he-shou-wu"}),
     ("mu xiang", {"mu-xiang", "qing-mu-xiang"}),
 ])
@@ -179,6 +178,26 @@ def test_ambiguous_names_list_candidates_with_safety(query, ids):
     assert {r["id"] for r in rows} == ids
     assert all(r["safety"] for r in rows)
     assert "different herbs" in proc.stderr
+
+
+@pytest.mark.parametrize("query,want,also", [("niu xi", "niu-xi", "chuan-niu-xi"),
+                                             ("he shou wu", "he-shou-wu", "zhi-he-shou-wu")])
+def test_an_exact_name_wins_when_the_look_alikes_share_its_safety(cli, query, want, also):
+    """Niu Xi is niu-xi, not a question, when chuan-niu-xi carries the same safety
+    labels; the look-alike is named beside it. Hong Hua (saffron differs) still asks."""
+    import acucli
+
+    res = cli("herb", query, "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    assert [h["id"] for h in json.loads(res.stdout)] == [want]
+    assert "see also" in res.stderr and also in res.stderr
+    lib = acucli.open([])
+    rec, notes = lib.herb_match(query)
+    assert rec["id"] == want and any(also in n for n in notes)
+    from acucli.query import herb_safety
+
+    assert herb_safety(rec) == herb_safety(lib.kb.get("herbs", also))
+    assert cli("herb", "hong hua", "-f", "json").exit_code == 1
 
 
 def test_banned_herb_card_says_so_first():

@@ -79,13 +79,25 @@ class Library:
     # ----------------------------------------------------------- herbs
 
     def herb_record(self, name: str) -> dict:
+        return self.herb_match(name)[0]
+
+    def herb_match(self, name: str) -> tuple[dict, list[str]]:
+        """A herb and what to tell the user beside it (the look-alikes an exact
+        name was chosen over). A generic name whose herbs differ in safety is
+        Ambiguous; when their safety is the same, the herb named exactly wins."""
+        from acucli.text import fold
+
         _require(name, "herb")
         m = resolver(self.kb).herb(name)
         if not m.records:
             raise NotFound(f"no herb matches {name!r}", _hint(m.suggestions))
         if m.ambiguous:
-            raise Ambiguous(q.herb_ambiguity(name, m.records), m.records, "herbs")
-        return m.records[0]
+            exact = [h for h in m.records if fold(name) in (fold(h["pinyin"]), fold(h["id"]))]
+            if len(exact) != 1 or len({tuple(q.herb_safety(h)) for h in m.records}) > 1:
+                raise Ambiguous(q.herb_ambiguity(name, m.records), m.records, "herbs")
+            others = [f"{h['id']} {h['pinyin']} {h['hanzi']}" for h in m.records if h is not exact[0]]
+            return exact[0], [*m.notes, f"see also: {', '.join(others)} (a different herb; the same safety labels)"]
+        return m.records[0], m.notes
 
     def herb(self, name: str) -> M.Herb:
         """A herb by id, pinyin, hanzi, Latin or English name."""
@@ -134,7 +146,7 @@ class Library:
     # ------------------------------------------------- search and check
 
     def search(self, text: str, kind: str | None = None, limit: int = 30) -> list[dict]:
-        """Ranked hits across every record kind: {kind, key, name, score, matched}."""
+        """Ranked hits across every record kind: {kind, id, name, detail, score, matched}."""
         from acucli import search as s
 
         return s.search(self.kb, text, kind=kind, limit=limit)

@@ -306,9 +306,9 @@ def herb_cmd(
 
     out = output.configure(fmt, fields, no_color)
     lib = _lib()
-    h = lib.herb_record(" ".join(name))
+    h, notes = lib.herb_match(" ".join(name))
     details = [q.herb_detail(lib.kb, h)]
-    _notes(details[0].get("see_also_notes", []))
+    _notes(notes)
     cards = []
     if out.fmt in ("table", "markdown"):
         from acucli.cards import herb_card
