@@ -122,3 +122,29 @@ def test_an_index_rebuilds_from_nothing_when_its_bookkeeping_is_wrong(tmp_path, 
     with sqlite3.connect(path) as con:
         assert con.execute("SELECT updates FROM meta").fetchone()[0] == 0
     assert search.search(k, "taixi")[0]["id"] == "KI3"
+
+
+def test_an_edited_interaction_updates_its_herbs_rows(tmp_path, monkeypatch):
+    """A herb's documents include its interactions: a new one is found after an
+    overlay edit, though the herb record itself is unchanged (dan-shen already
+    interacts with warfarin)."""
+    import sqlite3
+
+    from acucli import kb as kbmod, search
+
+    ov = tmp_path / "ov"
+    ov.mkdir()
+    f = ov / "o.yaml"
+    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
+    f.write_text("notes:\n- herb: dan-shen\n  text: a note\n", encoding="utf-8")
+    kbmod.reset()
+    k = kbmod.load(overlays=[ov])
+    assert "dan-shen" not in [h["id"] for h in search.search(k, "zorblaxine")]
+    # dan-shen already interacts with warfarin: its record (and its labels) stay the same.
+    f.write_text("interactions:\n- herb: dan-shen\n  drug: warfarin\n  effect: A made-up zorblaxine effect.\n"
+                 "  severity: minor\n  evidence: theoretical\n  basis: theoretical\n", encoding="utf-8")
+    kbmod.reset()
+    k = kbmod.load(overlays=[ov])
+    with sqlite3.connect(search._index_path(k)) as con:
+        assert con.execute("SELECT updates FROM meta").fetchone()[0] == 1
+    assert [h["id"] for h in search.search(k, "zorblaxine")] == ["dan-shen"]

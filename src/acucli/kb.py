@@ -477,8 +477,12 @@ def _to_raw(kind: str, rec: dict) -> dict:
 # ------------------------------------------------------------------ cache
 
 
-def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> None:
-    blobs, offsets, records, pos = {}, {}, {}, 0
+def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> dict:
+    """Write the cache; returns kind -> key -> checksum of each record's JSON
+    (the search index updates the records whose checksum changed)."""
+    import zlib
+
+    blobs, offsets, records, pos, crcs = {}, {}, {}, 0, {}
     for name in SECTIONS:
         value = data.get(name, [])
         if name in KEYS and name != "references":
@@ -489,6 +493,7 @@ def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> None:
                 inner[r[KEYS[name]]] = [at, len(b)]
                 at += len(b) + 1
             records[name] = inner
+            crcs[name] = {r[KEYS[name]]: zlib.crc32(b) for r, b in zip(value, parts)}
             blobs[name] = b"[" + b",".join(parts) + b"]"
         else:
             blobs[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
@@ -511,6 +516,7 @@ def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+    return crcs
 
 
 class _CacheReader:
@@ -648,10 +654,11 @@ def _load_files(use_cache: bool, overlays: list | None, files: list) -> KB:
             digest = _hash_files(files)
         except OSError:
             digest = ""
-        if _try_write(path, manifest, digest, data):
+        crcs = _try_write(path, manifest, digest, data)
+        if crcs is not None:
             from acucli import search
 
-            search.rebuild(kb)
+            search.rebuild(kb, crcs)
     return kb
 
 
@@ -697,13 +704,13 @@ def _build_lock(path: Path):
         fh.close()
 
 
-def _try_write(path: Path, manifest, digest, data) -> bool:
+def _try_write(path: Path, manifest, digest, data) -> dict | None:
+    """The records' checksums (see _write_cache), or None when it could not write."""
     try:
-        _write_cache(path, manifest, digest, data)
-        return True
+        return _write_cache(path, manifest, digest, data)
     except OSError:
         # A read-only or full cache directory costs speed, not correctness.
-        return False
+        return None
 
 
 def reset() -> None:

@@ -20,7 +20,7 @@ from acucli.errors import UsageError
 KINDS = ("point", "herb", "formula", "condition", "reference", "drug")
 COLUMNS = ("names", "cats", "location", "prose", "cjk")
 WEIGHTS = (10.0, 4.0, 2.0, 1.0, 6.0)
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 # After this many in-place updates the index is built afresh (deletes leave tombstones).
 MAX_UPDATES = 20
 
@@ -70,11 +70,17 @@ def _index_path(kb) -> Path | None:
     return Path(str(cache)[:-len(".json")] + f"-search{INDEX_FORMAT}.sqlite3")
 
 
-def documents(kb):
-    """(kind, key, title, detail, names, cats, location, prose) for every record."""
+def documents(kb, only: set | None = None):
+    """(kind, key, title, detail, names, cats, location, prose) for every record,
+    or only for the (kind, key) pairs in `only`."""
     from acucli.query import category_label, herb_safety
 
+    def wanted(kind, key):
+        return only is None or (kind, key) in only
+
     for p in kb.points:
+        if not wanted("point", p["code"]):
+            continue
         cats = [category_label(c) for c in p["categories"]]
         cats += [c["name"].replace("-", " ") for c in p["categories"]]
         yield ("point", p["code"], f"{p['pinyin']} {p['hanzi']}", p["english"],
@@ -82,6 +88,8 @@ def documents(kb):
                cats + p["indications"] + p["actions"], [p["location"], p["locating"], *p["regions"]],
                [c["text"] for c in p["cautions"]], [p["hanzi"], p["hanzi_traditional"]])
     for h in kb.herbs:
+        if not wanted("herb", h["id"]):
+            continue
         from acucli.resolve import herb_name_forms
 
         yield ("herb", h["id"], f"{h['pinyin']} {h['hanzi']}", "; ".join(herb_safety(h)),
@@ -94,12 +102,16 @@ def documents(kb):
     for it in kb.section("interactions"):
         inter.setdefault(it["herb"], []).append(it)
     for f in kb.section("formulas"):
+        if not wanted("formula", f["id"]):
+            continue
         yield ("formula", f["id"], f"{f['pinyin']} {f['hanzi']}", f["english"],
                [f["id"], f["pinyin"], f["english"], *f["aliases"]],
                [f["category"], *f["actions"], *f["indications"], *f["patterns"]], [],
                [c["text"] for c in f["cautions"]] + [i["herb"] for i in f["composition"]],
                [f["hanzi"], f["hanzi_traditional"], f["source"]["text"]])
     for c in kb.conditions:
+        if not wanted("condition", c["id"]):
+            continue
         yield ("condition", c["id"], c["name"], c["evidence"].get("grade", ""),
                [c["id"], c["name"], *[a for a in c["aliases"] if not CJK.search(a)]],
                [p["name"] for p in c["patterns"]] + [c.get("group") or ""], [],
@@ -107,12 +119,18 @@ def documents(kb):
                + [x["text"] for x in c["cautions"]],
                [ch["hanzi"] for ch in c["chinese"]] + [a for a in c["aliases"] if CJK.search(a)])
     for d in kb.section("drugs"):
+        if not wanted("drug", d["id"]):
+            continue
         yield ("drug", d["id"], d["id"], ", ".join(d["classes"]), d["names"], d["classes"], [],
                [], [])
     for r in kb.references:
+        if not wanted("reference", r["id"]):
+            continue
         yield ("reference", r["id"], r["id"], r["citation"][:80], [], [], [], [r["citation"]], [])
     # Interactions are rows of their herb, so that "warfarin" finds dan shen.
     for hid, texts in inter.items():
+        if not wanted("herb", hid):
+            continue
         h = kb.get("herbs", hid)
         if h:
             yield ("herb", hid, f"{h['pinyin']} {h['hanzi']}", "; ".join(herb_safety(h)), [],
@@ -125,128 +143,159 @@ def _cjk_tokens(values) -> str:
     return " ".join(CJK.findall(" ".join(values))) + " " + " ".join(values)
 
 
-def rebuild(kb) -> None:
-    """Called when the JSON cache is written: the index follows the data."""
+def rebuild(kb, crcs: dict | None = None) -> None:
+    """Called when the JSON cache is written: the index follows the data.
+    `crcs`: kind -> key -> checksum of each record as the cache wrote it."""
     import sqlite3
 
     path = _index_path(kb)
     if path is None:
         return
     try:
-        build(kb, path)
+        build(kb, path, crcs)
     except (OSError, sqlite3.Error):
         return  # no index costs a slower first search, not a wrong answer
 
 
-def build(kb, path: Path) -> None:
+# Record kinds as the index names them.
+DOC_KINDS = {"points": "point", "herbs": "herb", "formulas": "formula", "conditions": "condition",
+             "drugs": "drug", "references": "reference"}
+
+
+def _sources(kb, crcs: dict | None) -> dict:
+    """(kind, key) -> a checksum of everything its documents are made from: the
+    record, and for a herb its interactions. Unchanged checksum, unchanged rows."""
+    import json
+    import zlib
+
+    from acucli.schema import RECORD_KINDS
+
+    def crc(obj) -> int:
+        return zlib.crc32(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode())
+
+    out = {}
+    for kind, label in DOC_KINDS.items():
+        key = RECORD_KINDS[kind]
+        known = (crcs or {}).get(kind, {})
+        for r in kb.section(kind):
+            k = r[key]
+            out[label, k] = known[k] if k in known else crc(r)
+    inter: dict = {}
+    for it in kb.section("interactions"):
+        inter.setdefault(it["herb"], []).append(it)
+    for hid, items in inter.items():
+        if ("herb", hid) in out:
+            out["herb", hid] = zlib.crc32(str(crc(items)).encode(), out["herb", hid])
+    return out
+
+
+def _code_crc() -> int:
+    """The code that turns records into documents: a change means a fresh index."""
+    import zlib
+
+    here = Path(__file__).resolve().parent
+    crc = 0
+    for name in ("search.py", "query.py", "resolve.py"):
+        crc = zlib.crc32((here / name).read_bytes(), crc)
+    return crc
+
+
+def build(kb, path: Path, crcs: dict | None = None) -> None:
     """Write the index at `path`. An index already there is updated in place
-    (only rows whose text changed), which makes a rebuild after an overlay
-    edit cheap; anything wrong with the old file means a fresh build."""
+    (only the records whose checksum changed), which makes a rebuild after an
+    overlay edit cheap; anything wrong with the old file means a fresh build."""
     import shutil
     import sqlite3
 
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
+    with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
-    except FileNotFoundError:
-        pass
-    rows = _rows(kb)
-    updated = False
-    if path.is_file() and _unchanged(path, rows):
-        return  # the index already holds exactly these rows
-    if path.is_file():
+    sources, code = _sources(kb, crcs), _code_crc()
+    plan = _plan(path, sources, code) if path.is_file() else None
+    if plan == ([], []):
+        return  # nothing its documents are made from has changed
+    if plan is not None:
+        changed, gone = plan
         try:
             shutil.copyfile(path, tmp)
             con = sqlite3.connect(tmp)
             try:
-                updated = _update(con, rows)
+                _update(con, kb, sources, changed, gone)
             finally:
                 con.close()
+            os.replace(tmp, path)
+            return
         except (OSError, sqlite3.Error):
-            updated = False
-        if not updated:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-    if not updated:
-        con = sqlite3.connect(tmp)
-        try:
-            _create(con)
-            _insert(con, rows)
-            con.commit()
-        finally:
-            con.close()
+    con = sqlite3.connect(tmp)
+    try:
+        _fill(kb, con, sources, code)
+    finally:
+        con.close()
     os.replace(tmp, path)
 
 
-def _rows(kb) -> list[tuple]:
-    """(identity, text hash, FTS row) for every document; identity is kind, key
-    and the document's number among that record's documents."""
-    import zlib
-
-    out, seen, join = [], {}, " ; ".join
-    for kind, key, title, detail, names, cats, location, prose, cjk in documents(kb):
-        row = (kind, key, title, detail, join(filter(None, names)), join(filter(None, cats)),
-               join(filter(None, location)), join(filter(None, prose)), _cjk_tokens(cjk))
-        n = seen[kind, key] = seen.get((kind, key), -1) + 1
-        out.append((f"{kind}\x1f{key}\x1f{n}", zlib.crc32("\x1f".join(row).encode()), row))
-    return out
-
-
-def _unchanged(path: Path, rows) -> bool:
+def _plan(path: Path, sources: dict, code: int):
+    """(changed, gone) records for an update in place, or None for a fresh build."""
     import sqlite3
 
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            old = dict(con.execute("SELECT ident, h FROM rowhash"))
-            (count,) = con.execute("SELECT count(*) FROM docs").fetchone()
-            (updates,) = con.execute("SELECT updates FROM meta").fetchone()
+            updates, old_code = con.execute("SELECT updates, code FROM meta").fetchone()
+            old = {(k, key): c for k, key, c in con.execute("SELECT kind, key, crc FROM source")}
         finally:
             con.close()
-    except sqlite3.Error:
-        return False
-    return (isinstance(updates, int) and count == len(old) == len(rows)
-            and all(old.get(ident) == h for ident, h, _ in rows))
+    except (sqlite3.Error, TypeError, ValueError):
+        return None
+    if old_code != code or not isinstance(updates, int) or updates >= MAX_UPDATES:
+        return None
+    changed = [k for k, c in sources.items() if old.get(k) != c]
+    gone = [k for k in old if k not in sources]
+    if len(changed) + len(gone) > len(sources) // 4:
+        return None  # most of it changed: a fresh index is smaller and as quick
+    return changed, gone
 
 
-def _create(con) -> None:
+def _rows(kb, only: set | None = None):
+    join = " ; ".join
+    for kind, key, title, detail, names, cats, location, prose, cjk in documents(kb, only):
+        yield (kind, key, title, detail, join(filter(None, names)), join(filter(None, cats)),
+               join(filter(None, location)), join(filter(None, prose)), _cjk_tokens(cjk))
+
+
+def _create(con, code: int) -> None:
     con.execute("CREATE VIRTUAL TABLE docs USING fts5(kind UNINDEXED, key UNINDEXED, title UNINDEXED, "
                 "detail UNINDEXED, names, cats, location, prose, cjk, "
                 "tokenize='porter unicode61 remove_diacritics 2')")
-    con.execute("CREATE TABLE rowhash (rid INTEGER PRIMARY KEY, ident TEXT UNIQUE NOT NULL, h INTEGER NOT NULL)")
-    con.execute("CREATE TABLE meta (updates INTEGER NOT NULL)")
-    con.execute("INSERT INTO meta VALUES (0)")
+    con.execute("CREATE TABLE source (kind TEXT NOT NULL, key TEXT NOT NULL, crc INTEGER NOT NULL, "
+                "PRIMARY KEY (kind, key))")
+    con.execute("CREATE TABLE meta (updates INTEGER NOT NULL, code INTEGER NOT NULL)")
+    con.execute("INSERT INTO meta VALUES (0, ?)", (code,))
 
 
-def _insert(con, rows) -> None:
-    for ident, h, row in rows:
-        rid = con.execute("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?)", row).lastrowid
-        con.execute("INSERT INTO rowhash VALUES (?,?,?)", (rid, ident, h))
+def _insert(con, kb, sources: dict, only: set | None = None) -> None:
+    con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?)", _rows(kb, only))
+    con.executemany("INSERT OR REPLACE INTO source VALUES (?,?,?)",
+                    [(k, key, c) for (k, key), c in sources.items() if only is None or (k, key) in only])
 
 
-def _update(con, rows) -> bool:
-    """Bring an existing index to `rows`. False: build afresh instead."""
-    (updates,) = con.execute("SELECT updates FROM meta").fetchone()
-    if not isinstance(updates, int) or updates >= MAX_UPDATES:
-        return False
-    old = {ident: (rid, h) for rid, ident, h in con.execute("SELECT rid, ident, h FROM rowhash")}
-    changed = [r for r in rows if old.get(r[0], (None, None))[1] != r[1]]
-    keep = {r[0] for r in rows} - {c[0] for c in changed}
-    gone = [rid for ident, (rid, _) in old.items() if ident not in keep]
-    if len(changed) + len(gone) > len(rows) // 4:
-        return False  # most of it changed: a fresh index is smaller and as quick
-    con.executemany("DELETE FROM docs WHERE rowid = ?", [(rid,) for rid in gone])
-    con.executemany("DELETE FROM rowhash WHERE rid = ?", [(rid,) for rid in gone])
-    _insert(con, changed)
+def _update(con, kb, sources: dict, changed: list, gone: list) -> None:
+    stale = set(changed) | set(gone)
+    # kind and key are not indexed in the FTS table: find the rows in one read.
+    rids = [(rid,) for rid, k, key in con.execute("SELECT rowid, kind, key FROM docs") if (k, key) in stale]
+    con.executemany("DELETE FROM docs WHERE rowid = ?", rids)
+    con.executemany("DELETE FROM source WHERE kind = ? AND key = ?", list(stale))
+    _insert(con, kb, sources, set(changed))
     con.execute("UPDATE meta SET updates = updates + 1")
     con.commit()
-    return True
 
 
-def _fill(kb, con) -> None:
+def _fill(kb, con, sources: dict | None = None, code: int | None = None) -> None:
     """A whole index in a fresh database (in memory when there is no cache)."""
-    _create(con)
-    _insert(con, _rows(kb))
+    _create(con, _code_crc() if code is None else code)
+    _insert(con, kb, sources or {})  # without sources (in memory) it is never updated in place
     con.commit()
 
 
