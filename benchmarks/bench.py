@@ -196,7 +196,7 @@ def main() -> int:
         ("acu points --format json", [acu, "points", "--format", "json"], None),
         ("acu points (Rich table of every point)", [acu, "points", "--format", "table"], None),
         ("acu search 'lower back pain'", [acu, "search", "lower back pain", "--format", "tsv"], None),
-        ("acu check (12-herb formula, 3 drugs)", [acu, "check", "du huo ji sheng tang", "--drug", "warfarin",
+        ("acu check (15-herb formula, 3 drugs)", [acu, "check", "du huo ji sheng tang", "--drug", "warfarin",
                                                   "--drug", "aspirin", "--drug", "Eliquis", "--format", "tsv"], None),
         ("acu chart --condition osteoporosis -o f.svg", [acu, "chart", "--condition", "osteoporosis", "-o",
                                                          str(tmp / "f.svg")], None),
@@ -224,7 +224,7 @@ def main() -> int:
         ("herbs: terminal table / JSON", results["acu herbs (Rich table of every herb)"] / results["acu herbs --format json"], 2.0),
         ("points: terminal table / JSON", results["acu points (Rich table of every point)"] / results["acu points --format json"], 2.0),
         ("search / warm lookup", results["acu search 'lower back pain'"] / lookup, 1.3),
-        ("check / warm lookup", results["acu check (12-herb formula, 3 drugs)"] / lookup, 1.5),
+        ("check / warm lookup", results["acu check (15-herb formula, 3 drugs)"] / lookup, 1.5),
         ("chart / warm lookup", results["acu chart --condition osteoporosis -o f.svg"] / lookup, 2.0),
     ]
     for label, ratio, target in relative:
