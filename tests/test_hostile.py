@@ -133,7 +133,7 @@ def test_a_fifo_or_directory_at_the_cache_path_is_no_cache(cli, tmp_path, monkey
 
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"manifest": [], "records": []}', b"[1, 2]",
-                                    b'{"manifest": null, "records": {"points": 1}}'])
+                                    b'{"manifest": null, "records": {"points": 1}}', "bogus-kind", "no-key"])
 def test_a_damaged_bundled_snapshot_is_never_trusted(tmp_path, monkeypatch, damage):
     """The validated bundled files kept beside the cache: damage costs a rebuild."""
     from acucli import kb as kbmod
@@ -142,6 +142,10 @@ def test_a_damaged_bundled_snapshot_is_never_trusted(tmp_path, monkeypatch, dama
     snap = next((tmp_path / "cache").glob("bundled-*.json"))
     files, _ = kbmod.data_files([])
     want = kbmod.build(files, use_snapshot=False)
+    if isinstance(damage, str):  # the right manifest, records of the wrong shape
+        snap_data = json.loads(snap.read_bytes())
+        snap_data["records"][0] = {"bogus": []} if damage == "bogus-kind" else {"points": [{"pinyin": "x"}]}
+        damage = json.dumps(snap_data).encode()
     snap.write_bytes(damage)
     got = kbmod.build(files)
     assert got["points"] == want["points"] and got["herbs"] == want["herbs"]

@@ -133,10 +133,30 @@ def _read_snapshot(bundled: list[SourceFile]) -> list | None:
     if not isinstance(snap, dict) or snap.get("manifest") != manifest:
         return None
     recs = snap.get("records")
-    if not isinstance(recs, list) or len(recs) != len(bundled) or not all(
-            isinstance(r, dict) and all(isinstance(v, (list, dict)) for v in r.values()) for r in recs):
+    if not isinstance(recs, list) or len(recs) != len(bundled) or not all(map(_snapshot_file_ok, recs)):
         return None
     return recs
+
+
+def _snapshot_file_ok(recs) -> bool:
+    """One file's part of the snapshot has the shape validate_document gives."""
+    if not isinstance(recs, dict):
+        return False
+    for kind, items in recs.items():
+        if kind == "safety":
+            ok = isinstance(items, dict)
+        elif kind == "shared_aliases":
+            ok = isinstance(items, list) and all(isinstance(x, str) for x in items)
+        elif kind == "notes" or kind in LISTS:
+            ok = isinstance(items, list) and all(isinstance(x, dict) for x in items)
+        elif kind in KEYS:
+            ok = isinstance(items, list) and all(isinstance(x, dict) and isinstance(x.get(KEYS[kind]), str)
+                                                 for x in items)
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
 
 
 def _write_snapshot(bundled: list[SourceFile], records: list[str]) -> None:
