@@ -47,6 +47,26 @@ def _shared_cache(factory) -> Path:
     return _CACHE[0]
 
 
+def own_cache(path: Path, monkeypatch) -> Path:
+    """A cache directory of the test's own, seeded with the validated bundled
+    files of the run's shared cache (the slow part of a cold build): the JSON
+    cache and the search index, which such tests are about, start from nothing."""
+    from acucli import kb
+
+    shared = _CACHE[0] if _CACHE else None
+    if shared is not None and not list(shared.glob("bundled-*.json")):
+        with monkeypatch.context() as m:
+            m.setenv("ACU_CACHE_DIR", str(shared))
+            kb.reset()
+            kb.load()
+            kb.reset()
+    path.mkdir(parents=True, exist_ok=True)
+    for snap in shared.glob("bundled-*.json") if shared is not None else []:
+        shutil.copy(snap, path / snap.name)
+    monkeypatch.setenv("ACU_CACHE_DIR", str(path))
+    return path
+
+
 def acu_exe() -> str:
     """The installed console script, next to this Python."""
     exe = Path(sys.executable).with_name("acu")

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import run_acu
+from conftest import own_cache, run_acu
 
 
 def _overlay(tmp_path, text: str):
@@ -77,7 +77,7 @@ def test_a_misspelled_key_is_refused_at_file_line_with_the_closest_key(cli, tmp_
 def _fresh_cache(tmp_path, monkeypatch):
     from acucli import kb as kbmod
 
-    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
+    own_cache(tmp_path / "cache", monkeypatch)
     kbmod.reset()
     kbmod.load()
     kbmod.reset()
@@ -132,24 +132,23 @@ def test_a_fifo_or_directory_at_the_cache_path_is_no_cache(cli, tmp_path, monkey
     assert cli("point", "KI3", "-f", "tsv").exit_code == 0
 
 
-@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"manifest": [], "records": []}', b"[1, 2]",
-                                    b'{"manifest": null, "records": {"points": 1}}', "bogus-kind", "no-key"])
-def test_a_damaged_bundled_snapshot_is_never_trusted(tmp_path, monkeypatch, damage):
+def test_a_damaged_bundled_snapshot_is_never_trusted(tmp_path, monkeypatch):
     """The validated bundled files kept beside the cache: damage costs a rebuild."""
     from acucli import kb as kbmod
 
-    _fresh_cache(tmp_path, monkeypatch)
-    snap = next((tmp_path / "cache").glob("bundled-*.json"))
+    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
     files, _ = kbmod.data_files([])
-    want = kbmod.build(files, use_snapshot=False)
-    if isinstance(damage, str):  # the right manifest, records of the wrong shape
-        snap_data = json.loads(snap.read_bytes())
-        snap_data["records"][0] = {"bogus": []} if damage == "bogus-kind" else {"points": [{"pinyin": "x"}]}
-        damage = json.dumps(snap_data).encode()
-    snap.write_bytes(damage)
-    got = kbmod.build(files)
-    assert got["points"] == want["points"] and got["herbs"] == want["herbs"]
-    assert json.loads(snap.read_bytes())["manifest"] == [f.stat_key() for f in files if f.bundled]
+    want = kbmod.build(files)  # no snapshot yet: from YAML, and it writes one
+    snap = next((tmp_path / "cache").glob("bundled-*.json"))
+    good = json.loads(snap.read_bytes())
+    wrong_kind = {**good, "records": [{"bogus": []}, *good["records"][1:]]}
+    no_key = {**good, "records": [{"points": [{"pinyin": "x"}]}, *good["records"][1:]]}
+    for damage in (b"{not json", json.dumps({**good, "manifest": []}).encode(),
+                   json.dumps(wrong_kind).encode(), json.dumps(no_key).encode()):
+        snap.write_bytes(damage)
+        got = kbmod.build(files)
+        assert got["points"] == want["points"] and got["herbs"] == want["herbs"], damage[:40]
+        assert json.loads(snap.read_bytes())["manifest"] == good["manifest"]  # written again, whole
 
 
 def test_the_bundled_snapshot_follows_a_change_to_a_bundled_file(tmp_path, monkeypatch):
@@ -163,9 +162,9 @@ def test_the_bundled_snapshot_follows_a_change_to_a_bundled_file(tmp_path, monke
     monkeypatch.setenv("ACU_BUNDLED_DATA", str(data))
     monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
     files, _ = kbmod.data_files([])
-    assert kbmod.build(files)["points"][0]["english"] != "Changed Name"
+    first = kbmod.build(files)["points"][0]["english"]  # writes the snapshot
+    assert first != "Changed Name" and next((tmp_path / "cache").glob("bundled-*.json"))
     points = data / "points.yaml"
-    first = kbmod.build(files)["points"][0]["english"]
     points.write_text(points.read_text(encoding="utf-8").replace(f"english: {first}\n", "english: Changed Name\n", 1),
                       encoding="utf-8")
     files, _ = kbmod.data_files([])

@@ -11,7 +11,7 @@ import pytest
 from acucli import kb as kbmod
 from acucli.errors import DataError
 from acucli.yamlio import YamlProblem, load_text
-from conftest import DATA, run_acu
+from conftest import DATA, own_cache, run_acu
 
 
 def test_duplicate_keys_are_refused_with_their_line():
@@ -132,7 +132,7 @@ def test_cache_is_rebuilt_when_yaml_changes(tmp_path, monkeypatch):
 
 
 def test_corrupt_cache_is_never_trusted(tmp_path, monkeypatch):
-    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
+    own_cache(tmp_path / "cache", monkeypatch)
     assert run_acu("point", "KI3", "-f", "tsv").returncode == 0
     caches = list((tmp_path / "cache").glob("kb-*.json"))
     assert len(caches) == 1

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from conftest import own_cache
+
 # query -> ids that must be among the top N results (N after the ids)
 QUERIES = [
     ("lower back pain", {"chronic-low-back-pain", "acute-low-back-pain"}, 3),
@@ -54,7 +56,7 @@ def test_nothing_found_exits_1(cli):
 def test_a_damaged_index_is_rebuilt(cli, tmp_path, monkeypatch):
     from acucli import kb as kbmod, search
 
-    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path))
+    own_cache(tmp_path / "cache", monkeypatch)
     kbmod.reset()
     k = kbmod.load()
     path = search._index_path(k)
@@ -83,7 +85,7 @@ def test_an_index_updated_in_place_answers_as_a_fresh_one(tmp_path, monkeypatch)
 
     ov = tmp_path / "ov"
     ov.mkdir()
-    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
+    own_cache(tmp_path / "cache", monkeypatch)
     _overlay_point(ov, "Zanzibar Gate")
     kbmod.reset()
     first = kbmod.load(overlays=[ov])
@@ -111,7 +113,7 @@ def test_an_index_rebuilds_from_nothing_when_its_bookkeeping_is_wrong(tmp_path, 
 
     from acucli import kb as kbmod, search
 
-    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
+    own_cache(tmp_path / "cache", monkeypatch)
     kbmod.reset()
     k = kbmod.load()
     path = search._index_path(k)
@@ -135,7 +137,7 @@ def test_an_edited_interaction_updates_its_herbs_rows(tmp_path, monkeypatch):
     ov = tmp_path / "ov"
     ov.mkdir()
     f = ov / "o.yaml"
-    monkeypatch.setenv("ACU_CACHE_DIR", str(tmp_path / "cache"))
+    own_cache(tmp_path / "cache", monkeypatch)
     f.write_text("notes:\n- herb: dan-shen\n  text: a note\n", encoding="utf-8")
     kbmod.reset()
     k = kbmod.load(overlays=[ov])
