@@ -378,9 +378,12 @@ def search(kb, text: str, kind: str | None = None, limit: int = 30) -> list[dict
         out = _best(rows, text, limit)
         # Only the rows shown need their text, to say what matched.
         rids = [rid for r in out for rid in r["_rows"]]
-        cols = {rid: c for rid, *c in con.execute(
-            f"SELECT rowid, names, cats, location, prose, cjk FROM docs WHERE rowid IN ({','.join('?' * len(rids))})",
-            rids)} if rids else {}
+        cols = {}
+        for i in range(0, len(rids), 500):  # older SQLite allows 999 parameters a statement
+            part = rids[i:i + 500]
+            cols.update((rid, c) for rid, *c in con.execute(
+                f"SELECT rowid, names, cats, location, prose, cjk FROM docs WHERE rowid IN ({','.join('?' * len(part))})",
+                part))
     finally:
         con.close()
     for r in out:
