@@ -6,7 +6,8 @@ import json
 import random
 
 import pytest
-from test_study_support import WRONG, load_kb, quiz_json, right_answers, split_id, study_data  # noqa: F401
+from test_study_support import (  # noqa: F401
+    WRONG, load_kb, one_question_per_kind, quiz_json, right_answers, split_id, study_data)
 
 POINT_KINDS = "code-name,name-code,location-point,point-channel,point-categories"
 
@@ -341,15 +342,10 @@ def test_grading_never_fails_on_any_text():
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from acucli.study.questions import KINDS, grade, make_question, select
+    from acucli.study.questions import grade
 
     kb = load_kb()
-    sel = select(kb, list(KINDS))
-    rng = random.Random(0)
-    by_kind = {}
-    for it in sel.items:
-        by_kind.setdefault(it.kind, it)
-    questions = [make_question(kb, it, rng, c) for it in by_kind.values() for c in (0, 4)]
+    questions = one_question_per_kind(kb)
     assert questions
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))

@@ -17,22 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import acu_exe, run_acu
-from test_study_support import load_kb, study_data  # noqa: F401
-
-
-def db_path(home) -> Path:
-    return Path(home) / "progress.sqlite3"
-
-
-def log_count(home) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{db_path(home)}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT count(*) FROM review_log").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return 0
+from test_study_support import db_path, load_kb, log_count, study_data  # noqa: F401
 
 
 def a_channel(kb) -> str:

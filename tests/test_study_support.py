@@ -155,3 +155,37 @@ def quiz_json(cli, *args: str, input: str = "") -> dict:
     r = cli("quiz", *args, "--format", "json", input=input)
     assert r.exit_code == 0, r.output
     return json.loads(r.stdout)
+
+
+def db_path(home) -> Path:
+    return Path(home) / "progress.sqlite3"
+
+
+def log_count(home) -> int:
+    """Answers saved in the progress database (0 while it does not exist yet)."""
+    import sqlite3
+
+    path = db_path(home)
+    if not path.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT count(*) FROM review_log").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return 0  # being created by the session right now
+
+
+def one_question_per_kind(kb) -> list:
+    """A typed and a multiple-choice question of every study kind."""
+    import random
+
+    from acucli.study.questions import KINDS, make_question, select
+
+    rng = random.Random(0)
+    first: dict = {}
+    for it in select(kb, list(KINDS)).items:
+        first.setdefault(it.kind, it)
+    return [make_question(kb, it, rng, c) for it in first.values() for c in (0, 4)]

@@ -8,28 +8,10 @@ import random
 import re
 import sqlite3
 import time
-from pathlib import Path
 
 import pytest
-from test_study_support import WRONG, load_kb, quiz_json, split_id, study_data  # noqa: F401
-
-
-def db_path(home) -> Path:
-    return Path(home) / "progress.sqlite3"
-
-
-def log_count(home) -> int:
-    path = db_path(home)
-    if not path.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            return conn.execute("SELECT count(*) FROM review_log").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return 0  # being created by the session right now
+from test_study_support import (  # noqa: F401
+    WRONG, db_path, load_kb, log_count, one_question_per_kind, quiz_json, split_id, study_data)
 
 
 def big_channel(kb) -> str:
@@ -338,15 +320,10 @@ def test_explaining_never_fails_on_any_text():
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    from acucli.study.questions import KINDS, explain, make_question, select
+    from acucli.study.questions import explain
 
     kb = load_kb()
-    sel = select(kb, list(KINDS))
-    rng = random.Random(0)
-    first = {}
-    for it in sel.items:
-        first.setdefault(it.kind, it)
-    questions = [make_question(kb, it, rng, c) for it in first.values() for c in (0, 4)]
+    questions = one_question_per_kind(kb)
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.one_of(st.text(max_size=30), st.sampled_from([p["code"] for p in kb.points[:50]])))
