@@ -13,7 +13,6 @@ from acucli.errors import NotFound, UsageError
 from acucli.query import SEVERITY_RANK, interaction_summary
 from acucli.text import fold
 
-SEVERITY_ORDER = tuple(SEVERITY_RANK)
 SERIOUS = ("contraindicated", "major")
 PAIR_NAMES = {"eighteen-incompatibilities": "十八反 (eighteen incompatibilities)",
               "nineteen-antagonisms": "十九畏 (nineteen antagonisms)"}
@@ -84,7 +83,7 @@ def herbs_interacting(kb, classes: set, herb_ids=None) -> dict:
     family = set()
     for c in classes:
         family |= set(S.DRUG_FAMILIES.get(c, (c,)))
-    herbs = kb.herbs if herb_ids is None else [h for h in map(lambda i: kb.get("herbs", i), herb_ids) if h]
+    herbs = kb.herbs if herb_ids is None else [h for h in (kb.get("herbs", i) for i in herb_ids) if h]
     for h in herbs:
         for note in h["interactions"]:
             if note["drug"] in family:
@@ -133,8 +132,10 @@ def _resolve(lib, text: str) -> tuple[str, dict]:
     kinds = (("point", r.point, lib.point_record), ("formula", r.formula, lib.formula_record),
              ("herb", r.herb, lib.herb_record))
     for kind, find, record in kinds:
-        if find(text, suggest=False).records:
-            return kind, record(text)  # the API's own answer, Ambiguous included
+        m = find(text, suggest=False)
+        if m.records:
+            # An ambiguous name goes through the API, which decides it or raises Ambiguous.
+            return kind, record(text) if m.ambiguous else m.records[0]
     close = [s for _, find, _ in kinds for s in find(text).suggestions[:2]]
     raise NotFound(f"{text!r} is not a point, herb or formula",
                    ([f"did you mean: {', '.join(close)}?"] if close else []) +
@@ -192,7 +193,7 @@ def check(lib, items: list[str], drugs=(), pregnant=False, bleeding_risk=False, 
             f.append(Finding("moderate", "overlay", [rec.get("code") or rec.get("id")],
                              f"overlay {w['file']}:{w['line']} removed the bundled {', '.join(w['removed'])} "
                              f"caution(s): {w['reason']}"))
-    f.sort(key=lambda x: SEVERITY_ORDER.index(x.severity))
+    f.sort(key=lambda x: SEVERITY_RANK[x.severity])
     return Report(checked, f)
 
 

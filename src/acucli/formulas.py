@@ -28,10 +28,10 @@ def formula_safety(kb, f: dict) -> list[str]:
         if h is None:
             out.append(f"no data: {ing['herb']}")
             continue
+        for drug in q.herb_drugs(h):
+            drugs.setdefault(drug, []).append(h["id"])
         for label in q.herb_safety(h):
-            if label.startswith("interacts: "):
-                drugs.setdefault(label[len("interacts: "):], []).append(h["id"])
-            elif label not in ("see cautions", "no data"):
+            if not label.startswith("interacts: ") and label not in ("see cautions", "no data"):
                 tag = f"{label}: {h['id']}"
                 if tag not in out:
                     out.append(tag)

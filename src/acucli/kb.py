@@ -78,17 +78,22 @@ def data_files(overlays: list | None = None) -> tuple[list[SourceFile], list]:
     return files, problems
 
 
-def _schema_digest() -> str:
-    """A checksum of the schema as code (models.py, schema.py): a change to any
-    kind, field or vocabulary renames the cache. zlib, not hashlib: importing
-    hashlib costs ~4 ms on every lookup."""
+def code_checksum(*names: str) -> int:
+    """A checksum of some of acucli's own modules, for naming what they produce.
+    zlib, not hashlib: importing hashlib costs ~4 ms on every lookup."""
     import zlib
 
     here = Path(__file__).resolve().parent
     crc = 0
-    for name in ("models.py", "schema.py"):
+    for name in names:
         crc = zlib.crc32((here / name).read_bytes(), crc)
-    return f"{crc:08x}"
+    return crc
+
+
+def _schema_digest() -> str:
+    """A checksum of the schema as code (models.py, schema.py): a change to any
+    kind, field or vocabulary renames the cache."""
+    return f"{code_checksum('models.py', 'schema.py'):08x}"
 
 
 def _cache_path(files: list[SourceFile]) -> Path:
@@ -111,10 +116,7 @@ def _cache_path(files: list[SourceFile]) -> Path:
 def _snapshot_path(bundled: list[SourceFile]) -> Path:
     import zlib
 
-    here = Path(__file__).resolve().parent
-    crc = 0
-    for name in ("models.py", "schema.py", "validate.py", "yamlio.py"):
-        crc = zlib.crc32((here / name).read_bytes(), crc)
+    crc = code_checksum("models.py", "schema.py", "validate.py", "yamlio.py")
     paths = zlib.crc32("\0".join(str(f.path) for f in bundled).encode())
     return cache_dir() / f"bundled-{__version__}-{crc:08x}-{paths:08x}.json"
 
@@ -164,11 +166,7 @@ def _write_snapshot(bundled: list[SourceFile], records: list[str]) -> None:
     try:
         path = _snapshot_path(bundled)
         manifest = json.dumps([f.stat_key() for f in bundled], ensure_ascii=False)
-        blob = f'{{"manifest":{manifest},"records":[{",".join(records)}]}}'.encode()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(blob)
-        os.replace(tmp, path)
+        _replace_file(path, [f'{{"manifest":{manifest},"records":[{",".join(records)}]}}'.encode()])
     except OSError:
         pass  # a slower next build, never a wrong one
 
@@ -522,13 +520,19 @@ def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> dict:
     header = json.dumps({"format": CACHE_FORMAT, "version": __version__, "manifest": manifest,
                          "digest": digest, "sections": offsets, "records": records,
                          "old_codes": data["point_names"]["old"]}, ensure_ascii=False).encode()
+    _replace_file(path, [header + b"\n", *(blobs[name] for name in SECTIONS)])
+    return crcs
+
+
+def _replace_file(path: Path, chunks) -> None:
+    """Write a file whole or not at all: into a temporary beside it, then renamed.
+    Something at `path` that is not a regular file is never replaced."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            fh.write(header + b"\n")
-            for name in SECTIONS:
-                fh.write(blobs[name])
+            for chunk in chunks:
+                fh.write(chunk)
         if path.exists() and not path.is_file():
             raise OSError(f"{path} is not a regular file")
         os.replace(tmp, path)
@@ -536,7 +540,6 @@ def _write_cache(path: Path, manifest: list, digest: str, data: dict) -> dict:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return crcs
 
 
 class _CacheReader:

@@ -401,6 +401,12 @@ def _condition_formulas(kb, c: dict) -> tuple[list, list]:
 # ------------------------------------------------------------------ herbs
 
 
+def herb_drugs(h: dict) -> list[str]:
+    """The drugs and drug classes a herb is known to interact with: its own
+    notes, then the structured interactions (linked to the herb at build)."""
+    return list(dict.fromkeys([*(i["drug"] for i in h["interactions"]), *h.get("_drugs", ())]))
+
+
 def herb_safety(h: dict) -> list[str]:
     """Short safety labels for listings: the things nobody should miss."""
     out = [f"{'/'.join(w['removed'])} caution REMOVED by overlay {w['file']}" for w in h.get("_weakened") or []]
@@ -415,10 +421,7 @@ def herb_safety(h: dict) -> list[str]:
               "conservation", "dose-limit"):
         if k in kinds:
             out.append(k)
-    for drug in [*(i["drug"] for i in h["interactions"]), *h.get("_drugs", ())]:
-        label = f"interacts: {drug}"
-        if label not in out:
-            out.append(label)
+    out += [f"interacts: {drug}" for drug in herb_drugs(h)]
     if not out:
         # Never an empty cell that reads as "safe".
         out.append("see cautions" if h["cautions"] else "no data")

@@ -44,6 +44,9 @@ def fit_columns(rows, cols, width: int, fixed: bool) -> tuple[list, list]:
     """The columns that fit `width` without Rich cropping the table's right edge
     (where the safety column usually is), and those left out. `fixed`: the
     user chose them with --fields, so none is left out."""
+    if fixed:
+        return list(cols), []
+
     def need(c):
         values = [cell(r.get(c)) for r in rows]
         if c in SHORT_COLUMNS:
@@ -59,7 +62,7 @@ def fit_columns(rows, cols, width: int, fixed: bool) -> tuple[list, list]:
     widths = {c: need(c) for c in cols}
     kept = list(cols)
     for c in reversed(cols):
-        if fixed or sum(widths[k] for k in kept) + 2 <= width:
+        if sum(widths[k] for k in kept) + 2 <= width:
             break
         if c not in KEEP_COLUMNS:
             kept.remove(c)

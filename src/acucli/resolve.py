@@ -10,6 +10,7 @@ returns them all, marked ambiguous.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from acucli.text import fold, fold_tones
@@ -212,7 +213,7 @@ class Resolver:
         q = fold(query)
         if not q:
             return Match()
-        by_id = _Records(self.kb, "herbs")  # one record at a time: no need to read every herb
+        get = functools.partial(self.kb.get, "herbs")  # one record at a time, not every herb
         idx = self._herb_index()
         ids = list(idx.get(q, []))
         tq = fold_tones(query)
@@ -223,7 +224,7 @@ class Resolver:
             if same or ends:
                 ids = same or ends
                 if len(ids) > 1:
-                    return Match([by_id[i] for i in ids], ambiguous=True)
+                    return Match([get(i) for i in ids], ambiguous=True)
         if not ids:
             ids = [i for w in wade_giles_readings(query) for i in idx.get(w, [])][:6]
             ids = list(dict.fromkeys(ids))
@@ -240,13 +241,13 @@ class Resolver:
         if not ids and re.fullmatch(r"[a-z]{4,}", query.strip().casefold()):
             ids = list(self._herb_words().get(query.strip().casefold(), []))
             if len(ids) > 1:
-                return Match([by_id[i] for i in ids], ambiguous=True)
+                return Match([get(i) for i in ids], ambiguous=True)
         if not ids and len(q) >= 4:
             # A generic name ("fang ji") is the tail of the specific ones (Fen Fang Ji, Guang Fang Ji).
             ids = [h["id"] for h in self.kb.herbs
                    if fold(h["pinyin"]).endswith(q) or fold(h["id"]).endswith(q)]
             if len(ids) > 1:
-                return Match([by_id[i] for i in ids], ambiguous=True)
+                return Match([get(i) for i in ids], ambiguous=True)
         if not ids and not suggest:
             return Match()
         if not ids:
@@ -254,7 +255,7 @@ class Resolver:
             sugg = []
             for k in close:
                 for hid in idx[k]:
-                    h = by_id[hid]
+                    h = get(hid)
                     label = f"{h['pinyin']} {h['hanzi']} ({hid})"
                     if label not in sugg:
                         sugg.append(label)
@@ -263,13 +264,13 @@ class Resolver:
         if len(ids) == 1 and query.strip().casefold() != ids[0]:
             # A generic name (Fang Ji, Mu Tong, He Shou Wu) must show its look-alikes,
             # unless the tone marks typed already tell them apart.
-            for other in by_id[ids[0]]["confusable"]:
-                o = by_id.get(other)
+            for other in get(ids[0])["confusable"]:
+                o = get(other)
                 if toned and not fold_tones(o["pinyin"] if o else "").endswith(fold_tones(query)):
                     continue
                 if o and (fold(o["pinyin"]).endswith(q) or q in map(fold, o["trade_names"] + o["aliases"])):
                     ids.append(other)
-        recs = [by_id[i] for i in dict.fromkeys(ids)]
+        recs = [get(i) for i in dict.fromkeys(ids)]
         return Match(recs, ambiguous=len(recs) > 1)
 
     # ------------------------------------------------------------- formulas
@@ -392,22 +393,6 @@ def herb_name_forms(h: dict) -> list[str]:
     for form in h.get("forms") or []:
         out += re.findall(r"[\u4e00-\u9fff]{2,}", form["name"])
     return out
-
-
-class _Records:
-    """kb records of one kind looked up by key, read one at a time from the cache."""
-
-    def __init__(self, kb, kind: str):
-        self.kb, self.kind = kb, kind
-
-    def __getitem__(self, key: str) -> dict:
-        rec = self.kb.get(self.kind, key)
-        if rec is None:
-            raise KeyError(key)
-        return rec
-
-    def get(self, key: str):
-        return self.kb.get(self.kind, key) if key else None
 
 
 def _name_index(records: list, names) -> dict:

@@ -98,9 +98,7 @@ def documents(kb, only: set | None = None):
                [h["category"], h["subcategory"], *h["actions"], *h["indications"]], [],
                [c["text"] for c in h["cautions"]] + [f"{i['drug']} {i['text']}" for i in h["interactions"]]
                + [h["preparation"]], [h["hanzi"], h["hanzi_traditional"], *h["aliases"]])
-    inter: dict = {}
-    for it in kb.section("interactions"):
-        inter.setdefault(it["herb"], []).append(it)
+    inter = _interactions_by_herb(kb)
     for f in kb.section("formulas"):
         if not wanted("formula", f["id"]):
             continue
@@ -136,6 +134,13 @@ def documents(kb, only: set | None = None):
             yield ("herb", hid, f"{h['pinyin']} {h['hanzi']}", "; ".join(herb_safety(h)), [],
                    [f"interacts with {i['drug']}" for i in texts], [],
                    [f"{i['effect']} {i.get('mechanism') or ''}" for i in texts], [])
+
+
+def _interactions_by_herb(kb) -> dict:
+    out: dict = {}
+    for it in kb.section("interactions"):
+        out.setdefault(it["herb"], []).append(it)
+    return out
 
 
 def _cjk_tokens(values) -> str:
@@ -180,10 +185,7 @@ def _sources(kb, crcs: dict | None) -> dict:
         for r in kb.section(kind):
             k = r[key]
             out[label, k] = known[k] if k in known else crc(r)
-    inter: dict = {}
-    for it in kb.section("interactions"):
-        inter.setdefault(it["herb"], []).append(it)
-    for hid, items in inter.items():
+    for hid, items in _interactions_by_herb(kb).items():
         if ("herb", hid) in out:
             out["herb", hid] = zlib.crc32(str(crc(items)).encode(), out["herb", hid])
     return out
@@ -191,13 +193,9 @@ def _sources(kb, crcs: dict | None) -> dict:
 
 def _code_crc() -> int:
     """The code that turns records into documents: a change means a fresh index."""
-    import zlib
+    from acucli.kb import code_checksum
 
-    here = Path(__file__).resolve().parent
-    crc = 0
-    for name in ("search.py", "query.py", "resolve.py"):
-        crc = zlib.crc32((here / name).read_bytes(), crc)
-    return crc
+    return code_checksum("search.py", "query.py", "resolve.py")
 
 
 def build(kb, path: Path, crcs: dict | None = None) -> None:
