@@ -96,3 +96,15 @@ def test_unknown_item_exits_1_and_unknown_drug_exits_2(cli):
 def test_every_format_works(cli, fmt):
     res = cli("check", "gan-cao", "gan-sui", "-f", fmt)
     assert res.exit_code == 4 and "gan-sui" in res.stdout
+
+
+def test_a_mistyped_item_suggests_the_closest_name_of_any_kind(cli):
+    res = cli("check", "du huo ji sheng tanng")
+    assert res.exit_code == 1
+    hint = next(line for line in res.stderr.splitlines() if "did you mean" in line)
+    assert hint.split("did you mean: ", 1)[1].startswith("du-huo-ji-sheng-tang")
+
+
+def test_the_start_of_a_formula_name_is_suggested(cli):
+    res = cli("formula", "liu wei")
+    assert res.exit_code == 1 and "liu-wei-di-huang-wan" in res.stderr

@@ -343,3 +343,18 @@ def test_fields_chosen_are_never_left_out(cli, monkeypatch):
     header = next(line for line in res.stdout.splitlines() if line.strip().startswith("id"))
     assert header.split() == ["id", "latin", "channels"]
     assert "left out" not in res.stderr
+
+
+@pytest.mark.parametrize("args,code", [(["check", "gan-cao", "gan-sui"], 4), (["point", "KI33"], 1),
+                                       (["points", "-m", "KI"], 0), (["point", ""], 2)])
+def test_a_closed_stderr_keeps_the_exit_code(args, code):
+    """`acu check ... 2>&1 | head -1`: when nobody reads the messages any more,
+    the exit code still says what happened."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to stderr now fails with a broken pipe
+    try:
+        proc = subprocess.run([acu_exe(), *args, "-f", "tsv"], stdout=subprocess.DEVNULL, stderr=write_end,
+                              env={**os.environ}, timeout=60)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == code

@@ -136,7 +136,11 @@ def _resolve(lib, text: str) -> tuple[str, dict]:
         if m.records:
             # An ambiguous name goes through the API, which decides it or raises Ambiguous.
             return kind, record(text) if m.ambiguous else m.records[0]
+    import difflib
+
+    # Each kind's closest names, the closest of all first (a formula's typo is not a point).
     close = [s for _, find, _ in kinds for s in find(text).suggestions[:2]]
+    close.sort(key=lambda s: -difflib.SequenceMatcher(None, fold(text), fold(s)).ratio())
     raise NotFound(f"{text!r} is not a point, herb or formula",
                    ([f"did you mean: {', '.join(close)}?"] if close else []) +
                    ["look for it with: acu search " + repr(text)])

@@ -683,6 +683,52 @@ def _setup_streams() -> None:
         sys.stdin = io.StringIO("")  # `<&-`: no input is the end of input
     if sys.stderr is None:
         sys.stderr = io.StringIO()
+    elif not isinstance(sys.stderr, _Stderr):
+        sys.stderr = _Stderr(sys.stderr)
+
+
+class _Stderr:
+    """Messages for a reader who may have gone (`acu ... 2>&1 | head -1`): once
+    stderr cannot be written, what is left to say is dropped. The exit code
+    still tells the outcome."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if self._stream is not None:
+            try:
+                self._stream.write(text)
+            except (OSError, ValueError):
+                self._gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            try:
+                self._stream.flush()
+            except (OSError, ValueError):
+                self._gone()
+
+    def _gone(self) -> None:
+        import os
+
+        self._stream = None
+        try:  # Python's own flush at exit must not fail on it again
+            fd = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(fd, 2)
+            os.close(fd)
+        except OSError:
+            pass
+
+    def isatty(self) -> bool:
+        try:
+            return bool(self._stream is not None and self._stream.isatty())
+        except (OSError, ValueError):
+            return False
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _say_stderr(text: str) -> None:

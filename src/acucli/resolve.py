@@ -286,7 +286,9 @@ class Resolver:
             if not suggest:
                 return Match()
             sugg = []
-            for k in _close(q, list(idx), n=6, cutoff=0.7):
+            # Close spellings, then names that begin with what was typed ("liu wei").
+            starts = [k for k in idx if len(q) >= 3 and k.startswith(q)] if q else []
+            for k in _close(q, list(idx), n=6, cutoff=0.7) + sorted(starts, key=len):
                 for fid in idx[k]:
                     if fid not in sugg:
                         sugg.append(fid)
